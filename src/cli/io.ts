@@ -1,0 +1,52 @@
+/**
+ * What a command needs from the outside world, injectable so tests can run commands in-process and
+ * read exactly what they print.
+ */
+
+import { readFile } from 'node:fs/promises';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readFile: (path: string) => Promise<Uint8Array>;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readFile: (path) => readFile(path),
+};
+
+/** Exit codes shared by every command. */
+export const EXIT = Object.freeze({
+  OK: 0,
+  /** The command ran, and some input failed (an invalid key, an invalid signature). */
+  FAILED: 1,
+  /** The command could not run: bad usage, unreadable input, malformed bundle. */
+  ERROR: 2,
+});
+
+/** A usage mistake: printed with the command's usage, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An input file could not be read: exit 2. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Reads a whole input file, turning file-system failures into an InputError naming the path. */
+export async function readInput(io: CliIo, path: string): Promise<Uint8Array> {
+  try {
+    return await io.readFile(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new InputError(
+      `cannot read ${path}: ${typeof code === 'string' ? code : (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

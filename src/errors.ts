@@ -1,0 +1,59 @@
+/**
+ * The one error hierarchy of kms-verify.
+ *
+ * Every operational failure the library reports is a `KmsVerifyError` subclass with a stable string
+ * `code` (also available as the static `Class.code`, so callers can compare without `instanceof`
+ * across bundle copies), a message that names the offending input, and `cause` when it wraps another
+ * error. Programmer misuse (wrong argument types) is a plain TypeError instead, and a signature that
+ * does not verify is `false`, never an error.
+ */
+
+export abstract class KmsVerifyError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_KEY_FORMAT`. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The key material is not well-formed: bad PEM armour, bad base64, not strict DER, an unexpected
+ * ASN.1 structure, or a private key where a public key was expected.
+ */
+export class KeyFormatError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_FORMAT';
+  readonly code = KeyFormatError.code;
+}
+
+/**
+ * The key is well-formed but mathematically unusable: an EC point that is not on its curve or is the
+ * point at infinity, an even RSA modulus, an RSA exponent that is even, 1, or not below the modulus.
+ */
+export class KeyInvalidError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_INVALID';
+  readonly code = KeyInvalidError.code;
+}
+
+/**
+ * The key is valid but is not one of the key specs this library supports (RSA_2048, RSA_3072,
+ * EC_P256, EC_P256K, EC_SM2): another curve or algorithm, an RSA size KMS does not issue, or
+ * explicit curve parameters instead of a named curve.
+ */
+export class KeyUnsupportedError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_UNSUPPORTED';
+  readonly code = KeyUnsupportedError.code;
+}
+
+/** A key bundle (a JSON array of GetPublicKey responses) is malformed; the message names the entry. */
+export class BundleFormatError extends KmsVerifyError {
+  static readonly code = 'ERR_BUNDLE_FORMAT';
+  readonly code = BundleFormatError.code;
+}
+
+/** A Web API the library needs (such as `crypto.subtle`) does not exist in this runtime or context. */
+export class CryptoUnavailableError extends KmsVerifyError {
+  static readonly code = 'ERR_CRYPTO_UNAVAILABLE';
+  readonly code = CryptoUnavailableError.code;
+}

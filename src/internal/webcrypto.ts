@@ -1,0 +1,16 @@
+/**
+ * Lazy access to Web Crypto. Looked up on use, not at import, so merely importing the library never
+ * fails, and a runtime without it gets a typed error saying what is missing.
+ */
+
+import { CryptoUnavailableError } from '../errors.js';
+
+export function subtleCrypto(): SubtleCrypto {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (subtle === undefined) {
+    throw new CryptoUnavailableError(
+      'Web Crypto (globalThis.crypto.subtle) is not available here; browsers expose it only in secure contexts (https or localhost)',
+    );
+  }
+  return subtle;
+}
