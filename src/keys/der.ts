@@ -24,6 +24,13 @@ export const TAG = Object.freeze({
   SET: 0x31,
 });
 
+/**
+ * The longest OID sub-identifier accepted: 20 base-128 bytes hold 140 bits, enough for the 128-bit
+ * UUID arcs under 2.25. The bound keeps OID decoding linear: BigInt accumulation over an unbounded
+ * sub-identifier is quadratic in its length.
+ */
+const MAX_ARC_BYTES = 20;
+
 /** The tag byte of a context-specific constructed element `[number]` (EXPLICIT tagging). */
 export function contextTag(number: number): number {
   return 0xa0 | number;
@@ -185,15 +192,19 @@ export class DerReader {
     }
     const arcs: bigint[] = [];
     let value = 0n;
-    let startOfArc = true;
+    let arcLength = 0;
     for (const byte of content) {
-      if (startOfArc && byte === 0x80)
+      if (arcLength === 0 && byte === 0x80) {
         this.fail(field, 'OBJECT IDENTIFIER sub-identifier is not minimal', element.start);
+      }
+      if (++arcLength > MAX_ARC_BYTES) {
+        this.fail(field, `OBJECT IDENTIFIER sub-identifier longer than ${MAX_ARC_BYTES} bytes`, element.start);
+      }
       value = (value << 7n) | BigInt(byte & 0x7f);
-      startOfArc = (byte & 0x80) === 0;
-      if (startOfArc) {
+      if ((byte & 0x80) === 0) {
         arcs.push(value);
         value = 0n;
+        arcLength = 0;
       }
     }
     const first = arcs[0] as bigint;

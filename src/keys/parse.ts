@@ -58,6 +58,20 @@ const DECODERS_BY_PEM_LABEL: ReadonlyMap<string, ContainerDecoder> = new Map([
 ]);
 
 /**
+ * Private keys also start with an INTEGER (their version). PKCS#8 (RFC 5208 §5) continues with an
+ * AlgorithmIdentifier, SEC 1 ECPrivateKey (§C.4) with an OCTET STRING, PKCS#1 RSAPrivateKey
+ * (RFC 8017 §A.1.2) with eight more INTEGERs; an RSAPublicKey has exactly two INTEGERs.
+ */
+function privateKeyKind(afterFirstInteger: DerReader): string | undefined {
+  const second = afterFirstInteger.peekTag();
+  if (second === TAG.SEQUENCE) return 'PKCS#8 private key';
+  if (second === TAG.OCTET_STRING) return 'SEC 1 EC private key';
+  if (second !== TAG.INTEGER) return undefined;
+  afterFirstInteger.next('second element');
+  return afterFirstInteger.peekTag() === TAG.INTEGER ? 'PKCS#1 RSA private key' : undefined;
+}
+
+/**
  * Raw DER has no label, so the structure decides: RSAPublicKey is a SEQUENCE of INTEGERs, an SPKI
  * starts with an AlgorithmIdentifier (SEQUENCE starting with an OID), and certificates and CSRs
  * start with their to-be-signed SEQUENCE, a CSR's ending with its [0] attributes.
@@ -65,7 +79,16 @@ const DECODERS_BY_PEM_LABEL: ReadonlyMap<string, ContainerDecoder> = new Map([
 function decoderForShape(der: Uint8Array): ContainerDecoder {
   const outer = DerReader.single(der, TAG.SEQUENCE, 'DER input');
   const firstTag = outer.peekTag();
-  if (firstTag === TAG.INTEGER) return pkcs1;
+  if (firstTag === TAG.INTEGER) {
+    outer.next('first element');
+    const privateKind = privateKeyKind(outer);
+    if (privateKind !== undefined) {
+      throw new KeyFormatError(
+        `DER input is a ${privateKind}; give the public key (GetPublicKey's PublicKey, or openssl pkey -pubout)`,
+      );
+    }
+    return pkcs1;
+  }
   if (firstTag === TAG.SEQUENCE) {
     const inner = outer.contentReader(outer.next('first element'), 'DER input');
     const innerFirst = inner.peekTag();

@@ -89,3 +89,13 @@ describe('error messages carry the field path and byte offset', () => {
     );
   });
 });
+
+describe('DER OBJECT IDENTIFIER bounds', () => {
+  it('refuses a sub-identifier longer than 20 bytes, keeping decoding linear', () => {
+    const arc = new Uint8Array(21).fill(0xff);
+    arc[20] = 0x7f;
+    const encoded = encodeElement(TAG.OBJECT_IDENTIFIER, new Uint8Array([0x2a]), arc);
+    const reader = DerReader.single(encodeElement(TAG.SEQUENCE, encoded), TAG.SEQUENCE, 'test');
+    expect(() => reader.objectIdentifier('oid')).toThrow('longer than 20 bytes');
+  });
+});

@@ -66,6 +66,8 @@ const y = ec.point.subarray(33);
 const offCurve = bytes(0x04, x, withByte(y, 31, (y[31] as number) ^ 1));
 const modulus = rsa.modulus;
 const evenModulus = withByte(modulus, modulus.length - 1, (modulus[modulus.length - 1] as number) & 0xfe);
+const derOfPem = (path: string) =>
+  new Uint8Array(Buffer.from(vectorText(path).replace(/-----[^-]+-----/g, ''), 'base64'));
 const pemOf = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 const rsaBody = Buffer.from(rsaDer).toString('base64');
 
@@ -259,6 +261,25 @@ const CORPUS: readonly [string, string | Uint8Array, string, string][] = [
   // PEM armour
   ['private key PEM', vectorText('EC_P256/private.pem'), FORMAT, 'private key'],
   ['EC PRIVATE KEY label', pemOf('EC PRIVATE KEY', rsaBody), FORMAT, 'private key'],
+  ['PKCS#8 private key as raw DER', derOfPem('EC_P256/private.pem'), FORMAT, 'PKCS#8 private key'],
+  [
+    'PKCS#8 private key as unarmoured base64',
+    Buffer.from(derOfPem('RSA_2048/private.pem')).toString('base64'),
+    FORMAT,
+    'PKCS#8 private key',
+  ],
+  [
+    'SEC 1 EC private key as raw DER',
+    seq(uint([1]), tlv(0x04, new Uint8Array(32)), tlv(0xa0, oid(OIDS.prime256v1))),
+    FORMAT,
+    'SEC 1 EC private key',
+  ],
+  [
+    'PKCS#1 RSA private key as raw DER',
+    seq(uint([0]), uint(modulus), uint([1, 0, 1]), uint([3]), uint([5])),
+    FORMAT,
+    'PKCS#1 RSA private key',
+  ],
   ['unknown PEM label', pemOf('EC PARAMETERS', 'BggqhkjOPQMBBw=='), FORMAT, 'EC PARAMETERS'],
   [
     'mismatched BEGIN and END labels',
