@@ -31,6 +31,12 @@ export const TAG = Object.freeze({
  */
 const MAX_ARC_BYTES = 20;
 
+/**
+ * The longest OID accepted. The OIDs in key structures are at most 10 bytes; the bound keeps OIDs
+ * quoted in error messages short.
+ */
+const MAX_OID_BYTES = 64;
+
 /** The tag byte of a context-specific constructed element `[number]` (EXPLICIT tagging). */
 export function contextTag(number: number): number {
   return 0xa0 | number;
@@ -187,6 +193,13 @@ export class DerReader {
     const element = this.expect(TAG.OBJECT_IDENTIFIER, field);
     const content = this.content(element);
     if (content.length === 0) this.fail(field, 'empty OBJECT IDENTIFIER', element.start);
+    if (content.length > MAX_OID_BYTES) {
+      this.fail(
+        field,
+        `OBJECT IDENTIFIER of ${content.length} bytes; none in a key is above ${MAX_OID_BYTES}`,
+        element.start,
+      );
+    }
     if (((content[content.length - 1] as number) & 0x80) !== 0) {
       this.fail(field, 'OBJECT IDENTIFIER ends inside a sub-identifier', element.start);
     }
@@ -198,7 +211,11 @@ export class DerReader {
         this.fail(field, 'OBJECT IDENTIFIER sub-identifier is not minimal', element.start);
       }
       if (++arcLength > MAX_ARC_BYTES) {
-        this.fail(field, `OBJECT IDENTIFIER sub-identifier longer than ${MAX_ARC_BYTES} bytes`, element.start);
+        this.fail(
+          field,
+          `OBJECT IDENTIFIER sub-identifier longer than ${MAX_ARC_BYTES} bytes`,
+          element.start,
+        );
       }
       value = (value << 7n) | BigInt(byte & 0x7f);
       if ((byte & 0x80) === 0) {
