@@ -332,20 +332,7 @@ const CORPUS: readonly [string, string | Uint8Array, string, string][] = [
   ['CERTIFICATE label holding an SPKI', pemOf('CERTIFICATE', rsaBody), FORMAT, 'Certificate.tbsCertificate'],
   [
     'certificate with trailing garbage',
-    pemOf(
-      'CERTIFICATE',
-      Buffer.concat([
-        vector('EC_SM2/cert.pem').subarray(0, 0),
-        Buffer.from(
-          certPem
-            .split('\n')
-            .filter((line) => !line.startsWith('-'))
-            .join(''),
-          'base64',
-        ),
-        Buffer.from([0]),
-      ]).toString('base64'),
-    ),
+    pemOf('CERTIFICATE', Buffer.from(bytes(derOfPem('EC_SM2/cert.pem'), 0x00)).toString('base64')),
     FORMAT,
     'trailing',
   ],
