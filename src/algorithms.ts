@@ -52,3 +52,83 @@ export const EC_KEY_SPEC_BY_CURVE: ReadonlyMap<CurveName, EcKeySpecDescriptor> =
 
 /** The smallest RSA modulus any supported key spec has; anything below is refused outright. */
 export const MIN_RSA_MODULUS_BITS = Math.min(...RSA_SPECS.map((spec) => spec.modulusBits));
+
+/* ------------------------------------------------------------------------------------------------
+ * Signing algorithms, as KMS names them (AsymmetricSign / AsymmetricVerify `Algorithm`).
+ */
+
+export type SigningAlgorithm = 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256' | 'ECDSA_SHA_256' | 'SM2DSA';
+
+/** How the signature is checked once the key and digest are known. */
+export type SignatureScheme = 'RSASSA-PSS' | 'RSASSA-PKCS1-v1_5' | 'ECDSA' | 'SM2';
+
+export interface SigningAlgorithmDescriptor {
+  readonly name: SigningAlgorithm;
+  readonly family: 'RSA' | 'EC';
+  readonly scheme: SignatureScheme;
+  /** The key specs KMS allows with this algorithm; any other key is an algorithm mismatch. */
+  readonly keySpecs: ReadonlySet<KeySpec>;
+  /** The message hash; a `digest` input is its output. */
+  readonly hash: 'SHA-256' | 'SM3';
+  readonly digestLength: number;
+  /** RSASSA-PSS salt length in bytes (KMS uses the hash length). */
+  readonly saltLength?: number;
+  /** Web Crypto import and verify parameters, for the RSA algorithms Web Crypto implements. */
+  readonly webCrypto?: {
+    readonly importParams: RsaHashedImportParams;
+    readonly verifyParams: RsaPssParams | Algorithm;
+  };
+}
+
+function signing(descriptor: Omit<SigningAlgorithmDescriptor, 'keySpecs'> & { keySpecs: KeySpec[] }) {
+  return Object.freeze({
+    ...descriptor,
+    keySpecs: new Set(descriptor.keySpecs),
+  }) as SigningAlgorithmDescriptor;
+}
+
+export const SIGNING_ALGORITHMS: ReadonlyMap<string, SigningAlgorithmDescriptor> = new Map(
+  [
+    signing({
+      name: 'RSA_PSS_SHA_256',
+      family: 'RSA',
+      scheme: 'RSASSA-PSS',
+      keySpecs: ['RSA_2048', 'RSA_3072'],
+      hash: 'SHA-256',
+      digestLength: 32,
+      saltLength: 32,
+      webCrypto: {
+        importParams: { name: 'RSA-PSS', hash: 'SHA-256' },
+        verifyParams: { name: 'RSA-PSS', saltLength: 32 },
+      },
+    }),
+    signing({
+      name: 'RSA_PKCS1_SHA_256',
+      family: 'RSA',
+      scheme: 'RSASSA-PKCS1-v1_5',
+      keySpecs: ['RSA_2048', 'RSA_3072'],
+      hash: 'SHA-256',
+      digestLength: 32,
+      webCrypto: {
+        importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        verifyParams: { name: 'RSASSA-PKCS1-v1_5' },
+      },
+    }),
+    signing({
+      name: 'ECDSA_SHA_256',
+      family: 'EC',
+      scheme: 'ECDSA',
+      keySpecs: ['EC_P256', 'EC_P256K'],
+      hash: 'SHA-256',
+      digestLength: 32,
+    }),
+    signing({
+      name: 'SM2DSA',
+      family: 'EC',
+      scheme: 'SM2',
+      keySpecs: ['EC_SM2'],
+      hash: 'SM3',
+      digestLength: 32,
+    }),
+  ].map((descriptor) => [descriptor.name, descriptor]),
+);

@@ -57,3 +57,19 @@ export class CryptoUnavailableError extends KmsVerifyError {
   static readonly code = 'ERR_CRYPTO_UNAVAILABLE';
   readonly code = CryptoUnavailableError.code;
 }
+
+/**
+ * The key cannot be used with the algorithm asked for: an ECDSA algorithm on an RSA key, SM2DSA on
+ * a P-256 key, PKCS#1 v1.5 on a key restricted to RSASSA-PSS ... The algorithm is never guessed
+ * from the key, and a mismatch is never reported as an invalid signature.
+ */
+export class AlgorithmMismatchError extends KmsVerifyError {
+  static readonly code = 'ERR_ALGORITHM_MISMATCH';
+  readonly code = AlgorithmMismatchError.code;
+}
+
+/** The algorithm name is not one this library implements (names are KMS's, e.g. RSA_PSS_SHA_256). */
+export class AlgorithmUnsupportedError extends KmsVerifyError {
+  static readonly code = 'ERR_ALGORITHM_UNSUPPORTED';
+  readonly code = AlgorithmUnsupportedError.code;
+}

@@ -3,6 +3,9 @@
  * runtime with Web Crypto. This is the curated public surface; everything else is internal.
  */
 
+import { createVerify } from './verify/verify.js';
+import { webBackend } from './verify/web-backend.js';
+
 export {
   type EcKeySpec,
   type EcKeySpecDescriptor,
@@ -11,8 +14,13 @@ export {
   type KeySpecDescriptor,
   type RsaKeySpec,
   type RsaKeySpecDescriptor,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type SigningAlgorithmDescriptor,
 } from './algorithms.js';
 export {
+  AlgorithmMismatchError,
+  AlgorithmUnsupportedError,
   BundleFormatError,
   CryptoUnavailableError,
   KeyFormatError,
@@ -33,3 +41,12 @@ export {
   type RsaPssParameters,
   type RsaPublicKey,
 } from './keys/types.js';
+export { DEFAULT_SM2_USER_ID } from './sm/sm2.js';
+export type { SignatureFormat } from './verify/signature.js';
+export type { VerifyOptions } from './verify/verify.js';
+
+/**
+ * Verifies a KMS signature offline. Resolves to true or false (false also for malformed signature
+ * bytes); rejects with AlgorithmMismatchError when the key cannot be used with the algorithm.
+ */
+export const verify: ReturnType<typeof createVerify> = createVerify(webBackend);

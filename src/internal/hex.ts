@@ -15,11 +15,10 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
 
 /** A non-negative BigInt to exactly `length` big-endian bytes; the caller guarantees it fits. */
 export function bigIntToBytes(value: bigint, length: number): Uint8Array {
+  const digits = value.toString(16).padStart(length * 2, '0');
   const out = new Uint8Array(length);
-  let rest = value;
-  for (let index = length - 1; index >= 0; index--) {
-    out[index] = Number(rest & 0xffn);
-    rest >>= 8n;
+  for (let index = 0; index < length; index++) {
+    out[index] = Number.parseInt(digits.slice(index * 2, index * 2 + 2), 16);
   }
   return out;
 }
