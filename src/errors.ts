@@ -73,3 +73,9 @@ export class AlgorithmUnsupportedError extends KmsVerifyError {
   static readonly code = 'ERR_ALGORITHM_UNSUPPORTED';
   readonly code = AlgorithmUnsupportedError.code;
 }
+
+/** No key exists for the KeyId and KeyVersionId asked for (in a bundle, or at KMS). */
+export class KeyNotFoundError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_NOT_FOUND';
+  readonly code = KeyNotFoundError.code;
+}

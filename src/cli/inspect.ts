@@ -7,11 +7,11 @@
  */
 
 import { parseArgs } from 'node:util';
-import { BundleFormatError, KmsVerifyError } from '../errors.js';
-import { type GetPublicKeyResponse, parseKeyBundle } from '../fetchers/bundle.js';
+import { KmsVerifyError } from '../errors.js';
 import { publicKeyFingerprint } from '../keys/fingerprint.js';
 import { parsePublicKey } from '../keys/parse.js';
 import type { KmsPublicKey } from '../keys/types.js';
+import { bundleFromBytes } from './bundle-file.js';
 import { type CliIo, EXIT, readInput, UsageError } from './io.js';
 
 export const INSPECT_USAGE = 'kms-verify inspect FILE [--json]';
@@ -91,15 +91,7 @@ export async function inspectCommand(args: readonly string[], io: CliIo): Promis
   const bytes = await readInput(io, path);
   let rows: InspectedKey[];
   if (looksLikeJson(bytes)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (error) {
-      throw new BundleFormatError(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-    // One saved GetPublicKey response is accepted as a bundle of one.
-    const single = parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, 'PublicKey');
-    const entries: readonly GetPublicKeyResponse[] = parseKeyBundle(single ? [parsed] : parsed);
+    const entries = bundleFromBytes(bytes, path);
     rows = [];
     for (const entry of entries)
       rows.push(await inspectOne(entry.KeyId, entry.KeyVersionId, entry.PublicKey));

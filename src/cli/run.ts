@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { KmsVerifyError } from '../errors.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
+import { VERIFY_USAGE, verifyCommand } from './verify.js';
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
@@ -22,6 +23,14 @@ const COMMANDS: ReadonlyMap<
       run: inspectCommand,
       usage: INSPECT_USAGE,
       summary: 'list the keys in a bundle or key file, with spec and fingerprint',
+    },
+  ],
+  [
+    'verify',
+    {
+      run: verifyCommand,
+      usage: VERIFY_USAGE,
+      summary: 'check one KMS signature offline: exit 0 valid, 1 invalid, 2 cannot judge',
     },
   ],
 ]);

@@ -109,7 +109,7 @@ function request(options: VerifyOptions): VerifyRequest {
     if (!isBytes(digest)) throw new TypeError(`verify: digest must be a Uint8Array, got ${describe(digest)}`);
     if (digest.length !== algorithm.digestLength) {
       throw new RangeError(
-        `verify: a ${algorithm.name} digest is ${algorithm.digestLength} bytes (${algorithm.hash}), got ${digest.length}`,
+        `verify: the ${algorithm.name} digest is ${algorithm.digestLength} bytes (${algorithm.hash}), got ${digest.length}`,
       );
     }
   }
