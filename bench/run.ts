@@ -1,0 +1,35 @@
+/**
+ * `npm run bench [-- AREA] [--rounds N] [--slice MS]`: runs the benchmark groups of an area (or all)
+ * and prints a markdown table of rates and ratios against the best peer of each group.
+ */
+
+import { parseArgs } from 'node:util';
+import { formatResults, type Group, runGroup } from './runner.js';
+import { verifyGroups } from './verify.js';
+
+const AREAS: ReadonlyMap<string, () => Promise<Group[]>> = new Map([['verify', verifyGroups]]);
+
+const { values, positionals } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    slice: { type: 'string', default: '200' },
+    filter: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+const areas = positionals.length > 0 ? positionals : [...AREAS.keys()];
+const options = { rounds: Number(values.rounds), sliceMs: Number(values.slice) };
+console.log(
+  `node ${process.version}, ${options.rounds} interleaved rounds of ${options.sliceMs} ms per candidate\n`,
+);
+for (const area of areas) {
+  const groups = AREAS.get(area);
+  if (groups === undefined)
+    throw new Error(`unknown benchmark area ${area}; known: ${[...AREAS.keys()].join(', ')}`);
+  const results = [];
+  for (const group of await groups()) {
+    if (values.filter !== undefined && !group.title.includes(values.filter)) continue;
+    results.push(...(await runGroup(group, options)));
+  }
+  console.log(`## ${area}\n\n${formatResults(results)}\n`);
+}

@@ -1,0 +1,15 @@
+/** Types for the parts of sm-crypto (which ships none) that the benchmarks call. */
+declare module 'sm-crypto' {
+  const smCrypto: {
+    sm2: {
+      doSignature(message: string, privateKeyHex: string, options: { hash: boolean; der: boolean }): string;
+      doVerifySignature(
+        message: string,
+        signatureHex: string,
+        publicKeyHex: string,
+        options: { hash: boolean },
+      ): boolean;
+    };
+  };
+  export default smCrypto;
+}
