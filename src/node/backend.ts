@@ -13,7 +13,6 @@ import {
   verify as nodeVerify,
   publicDecrypt,
 } from 'node:crypto';
-import { bigIntToBytes } from '../internal/hex.js';
 import type { KmsPublicKey } from '../keys/types.js';
 import type { VerifyBackend } from '../verify/backend.js';
 import { nativeKey, rsaNumbers } from '../verify/prepared.js';
@@ -69,11 +68,10 @@ export const nodeBackend: VerifyBackend = {
     return publicDecrypt({ key: keyObject(key), padding: constants.RSA_NO_PADDING }, signature);
   },
 
-  ecdsaVerifyMessage(key, message, { r, s }) {
+  ecdsaVerifyMessage(key, message, signature, format) {
     if (!NODE_ECDSA_CURVES.has(key.curve)) return undefined;
-    const p1363 = Buffer.concat([bigIntToBytes(r, 32), bigIntToBytes(s, 32)]);
-    return Promise.resolve(
-      nodeVerify('sha256', message, { key: keyObject(key), dsaEncoding: 'ieee-p1363' }, p1363),
-    );
+    // The encoding was already checked strictly, so OpenSSL gets the original bytes.
+    const dsaEncoding = format === 'der' ? 'der' : 'ieee-p1363';
+    return Promise.resolve(nodeVerify('sha256', message, { key: keyObject(key), dsaEncoding }, signature));
   },
 };

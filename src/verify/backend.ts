@@ -7,7 +7,7 @@
 import type { SigningAlgorithmDescriptor } from '../algorithms.js';
 import type { EcPublicKey, RsaPublicKey } from '../keys/types.js';
 import type { Sha256 } from './emsa.js';
-import type { SignatureValue } from './signature.js';
+import type { SignatureFormat, SignatureValue } from './signature.js';
 
 export interface VerifyBackend {
   readonly name: string;
@@ -23,11 +23,14 @@ export interface VerifyBackend {
   rsaRecover(key: RsaPublicKey, signature: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
   /**
    * ECDSA-SHA-256 over the message natively, for the curves this backend's crypto implements;
-   * undefined for the others, which then take the shared pure path.
+   * undefined for the others, which then take the shared pure path. The signature has already
+   * been decoded strictly and range-checked (`value`); `signature` is its original encoding.
    */
   ecdsaVerifyMessage(
     key: EcPublicKey,
     message: Uint8Array,
-    signature: SignatureValue,
+    signature: Uint8Array,
+    format: SignatureFormat,
+    value: SignatureValue,
   ): Promise<boolean> | undefined;
 }

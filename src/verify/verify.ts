@@ -174,7 +174,13 @@ const SCHEMES: ReadonlyMap<SignatureScheme, SchemeVerifier> = new Map<SignatureS
       const value = decodeSignature(request.signature, request.signatureFormat, point.curve);
       if (value === null) return false;
       if (request.message !== undefined) {
-        const native = backend.ecdsaVerifyMessage(key, request.message, value);
+        const native = backend.ecdsaVerifyMessage(
+          key,
+          request.message,
+          request.signature,
+          request.signatureFormat,
+          value,
+        );
         if (native !== undefined) return native;
       }
       const digest = request.digest ?? (await backend.sha256(request.message as Uint8Array));

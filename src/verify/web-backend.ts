@@ -47,11 +47,15 @@ export const webBackend: VerifyBackend = {
     return rsaPublicOperation(rsaNumbers(key), signature);
   },
 
-  ecdsaVerifyMessage(key: EcPublicKey, message: Uint8Array, { r, s }: SignatureValue) {
+  ecdsaVerifyMessage(key: EcPublicKey, message: Uint8Array, signature, format, { r, s }: SignatureValue) {
     if (key.curve !== P256.name) return undefined;
-    const p1363 = new Uint8Array(2 * P256.size);
-    p1363.set(bigIntToBytes(r, P256.size));
-    p1363.set(bigIntToBytes(s, P256.size), P256.size);
+    // Web Crypto takes only r || s (and silently fails DER), so DER is re-encoded.
+    let p1363 = signature as BufferSourceBytes;
+    if (format === 'der') {
+      p1363 = new Uint8Array(2 * P256.size);
+      p1363.set(bigIntToBytes(r, P256.size));
+      p1363.set(bigIntToBytes(s, P256.size), P256.size);
+    }
     return importKey(key, { name: 'ECDSA', namedCurve: 'P-256' }).then((cryptoKey) =>
       subtleCrypto().verify(
         { name: 'ECDSA', hash: 'SHA-256' },
