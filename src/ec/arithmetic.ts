@@ -151,7 +151,10 @@ export class CurveArithmetic {
     return { x: x3, y: y3, z: z3 };
   }
 
-  /** point + (qx, qy), the second point affine. */
+  /**
+   * point + (qx, qy), the second point affine. Intermediate values are reduced only where a product
+   * needs it; Z3 = 2*Z1*H, the simplified form of (Z1 + H)^2 - Z1Z1 - HH.
+   */
   addAffine(point: JacobianPoint, qx: bigint, qy: bigint): JacobianPoint {
     const { p } = this;
     const { x, y, z } = point;
@@ -159,24 +162,21 @@ export class CurveArithmetic {
     const zz = (z * z) % p;
     const u2 = (qx * zz) % p;
     const s2 = (((qy * z) % p) * zz) % p;
-    let h = u2 - x;
-    if (h < 0n) h += p;
-    let r = 2n * (s2 - y);
+    const h = u2 - x; // in (-p, p)
+    const r = 2n * (s2 - y); // in (-2p, 2p)
     if (h === 0n) {
       // Same x: the same point (double it) or opposite points (infinity).
-      return r % p === 0n ? this.double(point) : INFINITY;
+      return r === 0n ? this.double(point) : INFINITY;
     }
-    r %= p;
-    if (r < 0n) r += p;
     const hh = (h * h) % p;
     const i = 4n * hh;
     const j = (h * i) % p;
     const v = (x * i) % p;
     let x3 = (r * r - j - 2n * v) % p;
     if (x3 < 0n) x3 += p;
-    let y3 = (r * (v - x3) - ((2n * y * j) % p)) % p;
+    let y3 = (r * (v - x3) - 2n * y * j) % p;
     if (y3 < 0n) y3 += p;
-    let z3 = ((z + h) * (z + h) - zz - hh) % p;
+    let z3 = (2n * z * h) % p;
     if (z3 < 0n) z3 += p;
     return { x: x3, y: y3, z: z3 };
   }
