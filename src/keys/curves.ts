@@ -31,14 +31,6 @@ export interface Curve {
   readonly gy: bigint;
   /** Bytes per coordinate. */
   readonly size: number;
-  /**
-   * GLV endomorphism data where the curve has one (secp256k1: beta is a cube root of unity mod p,
-   * basises a reduced lattice basis for splitting scalars), which halves verification's doublings.
-   */
-  readonly glv?: {
-    readonly beta: bigint;
-    readonly basises: readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
-  };
 }
 
 function curve(fields: Curve): Curve {
@@ -69,13 +61,6 @@ export const SECP256K1: Curve = curve({
   gx: 0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n,
   gy: 0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8n,
   size: 32,
-  glv: {
-    beta: 0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501een,
-    basises: [
-      [0x3086d221a7d46bcde86c90e49284eb15n, -0xe4437ed6010e88286f547fa90abfe4c3n],
-      [0x114ca50f7a8e2f3f657c1108d9d44cfd8n, 0x3086d221a7d46bcde86c90e49284eb15n],
-    ],
-  },
 });
 
 export const SM2: Curve = curve({

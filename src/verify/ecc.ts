@@ -95,10 +95,6 @@ export class PreparedPoint {
     this.table = undefined;
     this.uses = 0;
   }
-
-  get hasTable(): boolean {
-    return this.table !== undefined;
-  }
 }
 
 /** The points currently holding tables, oldest promotion first. */
