@@ -132,3 +132,50 @@ export const SIGNING_ALGORITHMS: ReadonlyMap<string, SigningAlgorithmDescriptor>
     }),
   ].map((descriptor) => [descriptor.name, descriptor]),
 );
+
+/* ------------------------------------------------------------------------------------------------
+ * Encryption algorithms, as KMS names them (AsymmetricEncrypt / AsymmetricDecrypt `Algorithm`).
+ */
+
+export type EncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1' | 'SM2PKE';
+
+export interface EncryptionAlgorithmDescriptor {
+  readonly name: EncryptionAlgorithm;
+  readonly family: 'RSA' | 'EC';
+  readonly scheme: 'RSAES-OAEP' | 'SM2PKE';
+  readonly keySpecs: ReadonlySet<KeySpec>;
+  /** OAEP: the hash for the label and MGF1 (RFC 8017 §7.1); hash length in bytes. */
+  readonly hash?: 'SHA-256' | 'SHA-1';
+  readonly hashLength?: number;
+  /** SM2PKE: KMS's plaintext limit in bytes (its ciphertext limit, 6,144, minus the 97-byte C1 || C3). */
+  readonly maxPlaintext?: number;
+}
+
+function encryption(descriptor: Omit<EncryptionAlgorithmDescriptor, 'keySpecs'> & { keySpecs: KeySpec[] }) {
+  return Object.freeze({
+    ...descriptor,
+    keySpecs: new Set(descriptor.keySpecs),
+  }) as EncryptionAlgorithmDescriptor;
+}
+
+export const ENCRYPTION_ALGORITHMS: ReadonlyMap<string, EncryptionAlgorithmDescriptor> = new Map(
+  [
+    encryption({
+      name: 'RSAES_OAEP_SHA_256',
+      family: 'RSA',
+      scheme: 'RSAES-OAEP',
+      keySpecs: ['RSA_2048', 'RSA_3072'],
+      hash: 'SHA-256',
+      hashLength: 32,
+    }),
+    encryption({
+      name: 'RSAES_OAEP_SHA_1',
+      family: 'RSA',
+      scheme: 'RSAES-OAEP',
+      keySpecs: ['RSA_2048', 'RSA_3072'],
+      hash: 'SHA-1',
+      hashLength: 20,
+    }),
+    encryption({ name: 'SM2PKE', family: 'EC', scheme: 'SM2PKE', keySpecs: ['EC_SM2'], maxPlaintext: 6047 }),
+  ].map((descriptor) => [descriptor.name, descriptor]),
+);

@@ -79,3 +79,9 @@ export class KeyNotFoundError extends KmsVerifyError {
   static readonly code = 'ERR_KEY_NOT_FOUND';
   readonly code = KeyNotFoundError.code;
 }
+
+/** The plaintext is longer than KMS accepts for the algorithm and key spec; the message names the limit. */
+export class PlaintextTooLargeError extends KmsVerifyError {
+  static readonly code = 'ERR_PLAINTEXT_TOO_LARGE';
+  readonly code = PlaintextTooLargeError.code;
+}

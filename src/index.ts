@@ -3,12 +3,17 @@
  * runtime with Web Crypto. This is the curated public surface; everything else is internal.
  */
 
+import { createEncrypt } from './encrypt/encrypt.js';
+import { webEncryptBackend } from './encrypt/web-backend.js';
 import { createVerify } from './verify/verify.js';
 import { webBackend } from './verify/web-backend.js';
 
 export {
   type EcKeySpec,
   type EcKeySpecDescriptor,
+  ENCRYPTION_ALGORITHMS,
+  type EncryptionAlgorithm,
+  type EncryptionAlgorithmDescriptor,
   KEY_SPECS,
   type KeySpec,
   type KeySpecDescriptor,
@@ -18,6 +23,8 @@ export {
   type SigningAlgorithm,
   type SigningAlgorithmDescriptor,
 } from './algorithms.js';
+export type { EncryptOptions } from './encrypt/encrypt.js';
+export type { Sm2CiphertextFormat } from './encrypt/sm2.js';
 export {
   AlgorithmMismatchError,
   AlgorithmUnsupportedError,
@@ -27,6 +34,7 @@ export {
   KeyInvalidError,
   KeyUnsupportedError,
   KmsVerifyError,
+  PlaintextTooLargeError,
 } from './errors.js';
 export { type GetPublicKeyResponse, parseKeyBundle } from './fetchers/bundle.js';
 export type { CurveName } from './keys/curves.js';
@@ -50,3 +58,9 @@ export type { VerifyOptions } from './verify/verify.js';
  * bytes); rejects with AlgorithmMismatchError when the key cannot be used with the algorithm.
  */
 export const verify: ReturnType<typeof createVerify> = createVerify(webBackend);
+
+/**
+ * Encrypts to a KMS public key offline; the result is what KMS AsymmetricDecrypt accepts. Rejects
+ * with PlaintextTooLargeError above KMS's limit and AlgorithmMismatchError for the wrong key.
+ */
+export const encrypt: ReturnType<typeof createEncrypt> = createEncrypt(webEncryptBackend);

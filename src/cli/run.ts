@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KmsVerifyError } from '../errors.js';
+import { ENCRYPT_USAGE, encryptCommand } from './encrypt.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
 import { VERIFY_USAGE, verifyCommand } from './verify.js';
@@ -31,6 +32,14 @@ const COMMANDS: ReadonlyMap<
       run: verifyCommand,
       usage: VERIFY_USAGE,
       summary: 'check one KMS signature offline: exit 0 valid, 1 invalid, 2 cannot judge',
+    },
+  ],
+  [
+    'encrypt',
+    {
+      run: encryptCommand,
+      usage: ENCRYPT_USAGE,
+      summary: 'encrypt a file to a KMS key; prints the base64 CiphertextBlob for AsymmetricDecrypt',
     },
   ],
 ]);

@@ -1,5 +1,5 @@
 /**
- * Lazy access to Web Crypto. Looked up on use, not at import, so merely importing the library never
+ * Lazy access to Web Crypto and the CSPRNG. Looked up on use, not at import, so merely importing the library never
  * fails, and a runtime without it gets a typed error saying what is missing.
  */
 
@@ -13,4 +13,15 @@ export function subtleCrypto(): SubtleCrypto {
     );
   }
   return subtle;
+}
+
+/** `length` bytes from the runtime's CSPRNG (`crypto.getRandomValues`). */
+export function randomBytes(length: number): Uint8Array {
+  const crypto = (globalThis as { crypto?: { getRandomValues?: (array: Uint8Array) => Uint8Array } }).crypto;
+  if (crypto?.getRandomValues === undefined) {
+    throw new CryptoUnavailableError(
+      'crypto.getRandomValues is not available here; encryption needs a CSPRNG',
+    );
+  }
+  return crypto.getRandomValues(new Uint8Array(length));
 }

@@ -5,26 +5,13 @@
  * the same process. SM2 stays on the shared pure path: node:crypto cannot set the SM2 user ID.
  */
 
-import {
-  constants,
-  createHash,
-  createPublicKey,
-  type KeyObject,
-  verify as nodeVerify,
-  publicDecrypt,
-} from 'node:crypto';
-import type { KmsPublicKey } from '../keys/types.js';
+import { constants, createHash, verify as nodeVerify, publicDecrypt } from 'node:crypto';
 import type { VerifyBackend } from '../verify/backend.js';
-import { nativeKey, rsaNumbers } from '../verify/prepared.js';
+import { rsaNumbers } from '../verify/prepared.js';
+import { keyObject } from './key-object.js';
 
 /** Curves whose ECDSA node:crypto verifies natively. */
 const NODE_ECDSA_CURVES: ReadonlySet<string> = new Set(['P-256', 'secp256k1']);
-
-function keyObject(key: KmsPublicKey): KeyObject {
-  return nativeKey(key, 'node', () =>
-    createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }),
-  );
-}
 
 /** True when the big-endian signature, of the modulus' length, is not below the modulus. */
 function notBelow(signature: Uint8Array, modulus: Uint8Array): boolean {

@@ -4,7 +4,8 @@
  *   Z_A = SM3(ENTL_A || ID_A || a || b || x_G || y_G || x_A || y_A)
  *   e   = SM3(Z_A || M)
  *
- * where ENTL_A is the bit length of the user ID as two bytes. KMS signs with the default user ID
+ * where ENTL_A is the bit length of the user ID as two bytes. Also the key derivation function of
+ * SM2 encryption (GB/T 32918.4-2016 §5.4.3). KMS signs with the default user ID
  * 1234567812345678 (GM/T 0009-2012 §10), so that is the default here too. Z depends only on the
  * key and the ID, so callers compute it once per key and ID and keep it.
  */
@@ -36,4 +37,20 @@ export function sm2Z(uncompressedPoint: Uint8Array, userId: Uint8Array): Uint8Ar
 /** e = SM3(Z_A || M), the 32 bytes KMS calls the SM2DSA digest. */
 export function sm2Digest(z: Uint8Array, message: Uint8Array): Uint8Array {
   return sm3(z, message);
+}
+
+/**
+ * KDF(Z, klen): SM3(Z || ct) for ct = 1, 2, ... as 32-bit big-endian counters, concatenated and cut
+ * to `length` bytes (GB/T 32918.4-2016 §5.4.3).
+ */
+export function sm2Kdf(z: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const counter = new Uint8Array(4);
+  const view = new DataView(counter.buffer);
+  for (let offset = 0, count = 1; offset < length; offset += 32, count++) {
+    view.setUint32(0, count);
+    const block = new Sm3().update(z).update(counter).digest();
+    out.set(block.subarray(0, Math.min(32, length - offset)), offset);
+  }
+  return out;
 }

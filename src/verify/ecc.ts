@@ -10,7 +10,13 @@
  * (the least recently promoted loses its table first).
  */
 
-import { CurveArithmetic, type FixedBaseTable, INFINITY, modInverse } from '../ec/arithmetic.js';
+import {
+  type AffinePoint,
+  CurveArithmetic,
+  type FixedBaseTable,
+  INFINITY,
+  modInverse,
+} from '../ec/arithmetic.js';
 import { bytesToBigInt } from '../internal/hex.js';
 import type { Curve, CurveName } from '../keys/curves.js';
 import type { SignatureValue } from './signature.js';
@@ -77,7 +83,7 @@ export class PreparedPoint {
 
   /** True when u1*G + u2*P is not infinity and its affine x mod n equals target. */
   combinationXEquals(u1: bigint, u2: bigint, target: bigint): boolean {
-    if (this.table === undefined && ++this.uses >= policy.hotAfterUses) tables.promote(this);
+    this.countUse();
     const arithmetic = this.arithmetic;
     const withG = arithmetic.addMultipleFromTable(INFINITY, arithmetic.generator(), u1);
     const sum =
@@ -85,6 +91,28 @@ export class PreparedPoint {
         ? arithmetic.add(withG, arithmetic.multiply({ x: this.x, y: this.y }, u2))
         : arithmetic.addMultipleFromTable(withG, this.table, u2);
     return arithmetic.xModNEquals(sum, target);
+  }
+
+  /**
+   * [k]G and [k]P as affine points with one inversion: SM2 encryption's C1 and shared point. The
+   * key counts toward table promotion like a verification does. Null when kP is infinity, which
+   * a validated key and k in [1, n-1] never give.
+   */
+  generatorAndKeyMultiples(k: bigint): { kG: AffinePoint; kP: AffinePoint } | null {
+    this.countUse();
+    const arithmetic = this.arithmetic;
+    const kG = arithmetic.addMultipleFromTable(INFINITY, arithmetic.generator(), k);
+    const kP =
+      this.table === undefined
+        ? arithmetic.multiply({ x: this.x, y: this.y }, k)
+        : arithmetic.addMultipleFromTable(INFINITY, this.table, k);
+    if (kG.z === 0n || kP.z === 0n) return null;
+    const [c1, shared] = arithmetic.toAffineBatch([kG, kP]) as [AffinePoint, AffinePoint];
+    return { kG: c1, kP: shared };
+  }
+
+  private countUse(): void {
+    if (this.table === undefined && ++this.uses >= policy.hotAfterUses) tables.promote(this);
   }
 
   attachTable(): void {
