@@ -4,10 +4,14 @@
  */
 
 import { parseArgs } from 'node:util';
+import { encryptGroups } from './encrypt.js';
 import { formatResults, type Group, runGroup } from './runner.js';
 import { verifyGroups } from './verify.js';
 
-const AREAS: ReadonlyMap<string, () => Promise<Group[]>> = new Map([['verify', verifyGroups]]);
+const AREAS: ReadonlyMap<string, () => Promise<Group[]>> = new Map([
+  ['verify', verifyGroups],
+  ['encrypt', encryptGroups],
+]);
 
 const { values, positionals } = parseArgs({
   options: {

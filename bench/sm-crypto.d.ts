@@ -9,6 +9,7 @@ declare module 'sm-crypto' {
         publicKeyHex: string,
         options: { hash: boolean },
       ): boolean;
+      doEncrypt(message: string | number[], publicKeyHex: string, cipherMode: 0 | 1): string;
     };
   };
   export default smCrypto;
