@@ -8,13 +8,25 @@
  * does not verify is `false`, never an error.
  */
 
+export interface KmsVerifyErrorOptions {
+  readonly cause?: unknown;
+  /** The error Code KMS answered with, when the error came from KMS (e.g. `Forbidden.KeyNotFound`). */
+  readonly kmsCode?: string;
+  /** The RequestId of the KMS response, for support tickets. */
+  readonly requestId?: string;
+}
+
 export abstract class KmsVerifyError extends Error {
   /** Stable machine-readable code, e.g. `ERR_KEY_FORMAT`. */
   abstract readonly code: string;
+  readonly kmsCode?: string;
+  readonly requestId?: string;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: KmsVerifyErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options?.kmsCode !== undefined) this.kmsCode = options.kmsCode;
+    if (options?.requestId !== undefined) this.requestId = options.requestId;
   }
 }
 
@@ -84,4 +96,43 @@ export class KeyNotFoundError extends KmsVerifyError {
 export class PlaintextTooLargeError extends KmsVerifyError {
   static readonly code = 'ERR_PLAINTEXT_TOO_LARGE';
   readonly code = PlaintextTooLargeError.code;
+}
+
+/**
+ * Fetching a key failed for a reason that may pass: a network error, throttling, a KMS 5xx, a
+ * malformed response. Never cached; `retryable` says whether retrying could help.
+ */
+export class FetchError extends KmsVerifyError {
+  static readonly code = 'ERR_FETCH_FAILED';
+  readonly code = FetchError.code;
+  readonly retryable: boolean;
+
+  constructor(message: string, options?: KmsVerifyErrorOptions & { readonly retryable?: boolean }) {
+    super(message, options);
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** A key fetch took longer than its timeout. */
+export class FetchTimeoutError extends KmsVerifyError {
+  static readonly code = 'ERR_FETCH_TIMEOUT';
+  readonly code = FetchTimeoutError.code;
+}
+
+/** KMS refused the credentials: unknown AccessKeyId, bad signature, expired STS token, no permission. */
+export class CredentialsError extends KmsVerifyError {
+  static readonly code = 'ERR_CREDENTIALS';
+  readonly code = CredentialsError.code;
+}
+
+/** The key exists but is disabled (or pending deletion) at KMS, so KMS would refuse to use it. */
+export class KeyDisabledError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_DISABLED';
+  readonly code = KeyDisabledError.code;
+}
+
+/** A fetched key's SPKI SHA-256 fingerprint is not in the ring's pinned set. */
+export class KeyPinningError extends KmsVerifyError {
+  static readonly code = 'ERR_KEY_PINNING';
+  readonly code = KeyPinningError.code;
 }

@@ -3,6 +3,7 @@
  * runtime with Web Crypto. This is the curated public surface; everything else is internal.
  */
 
+import { KeyRingCore, type KeyRingOptions } from './cache/key-ring.js';
 import { createEncrypt } from './encrypt/encrypt.js';
 import { webEncryptBackend } from './encrypt/web-backend.js';
 import { createVerify } from './verify/verify.js';
@@ -23,20 +24,45 @@ export {
   type SigningAlgorithm,
   type SigningAlgorithmDescriptor,
 } from './algorithms.js';
+export type {
+  KeyReference,
+  KeyRingEvent,
+  KeyRingOperations,
+  KeyRingOptions,
+  KeyRingStats,
+  PrimeResult,
+  RingEncryptOptions,
+  RingVerifyOptions,
+} from './cache/key-ring.js';
 export type { EncryptOptions } from './encrypt/encrypt.js';
 export type { Sm2CiphertextFormat } from './encrypt/sm2.js';
 export {
   AlgorithmMismatchError,
   AlgorithmUnsupportedError,
   BundleFormatError,
+  CredentialsError,
   CryptoUnavailableError,
+  FetchError,
+  FetchTimeoutError,
+  KeyDisabledError,
   KeyFormatError,
   KeyInvalidError,
+  KeyNotFoundError,
+  KeyPinningError,
   KeyUnsupportedError,
   KmsVerifyError,
   PlaintextTooLargeError,
 } from './errors.js';
-export { type GetPublicKeyResponse, parseKeyBundle } from './fetchers/bundle.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  type BundleEntry,
+  bundleFetcher,
+  type GetPublicKeyResponse,
+  type KeyBundleSnapshot,
+  parseKeyBundle,
+} from './fetchers/bundle.js';
+export type { GetPublicKeyRequest, PublicKeyFetcher } from './fetchers/fetcher.js';
 export type { CurveName } from './keys/curves.js';
 export { publicKeyFingerprint } from './keys/fingerprint.js';
 export { MAX_KEY_INPUT_LENGTH, type PublicKeyInput, parsePublicKey } from './keys/parse.js';
@@ -64,3 +90,13 @@ export const verify: ReturnType<typeof createVerify> = createVerify(webBackend);
  * with PlaintextTooLargeError above KMS's limit and AlgorithmMismatchError for the wrong key.
  */
 export const encrypt: ReturnType<typeof createEncrypt> = createEncrypt(webEncryptBackend);
+
+/**
+ * KMS public keys fetched once through a fetcher and kept: verify and encrypt by KeyId and
+ * KeyVersionId, with single-flight fetching, aliases, negative caching, pinning and snapshots.
+ */
+export class KeyRing extends KeyRingCore {
+  constructor(options: KeyRingOptions) {
+    super({ operations: { verify, encrypt }, ...options });
+  }
+}

@@ -1,11 +1,19 @@
 /**
- * Key bundles: a JSON array of Alibaba Cloud KMS GetPublicKey responses
- * (`{ KeyId, KeyVersionId, PublicKey, RequestId }`), the form in which keys travel to offline and
- * air-gapped machines. This module checks the shape of each entry and names the bad one; the keys
- * themselves are parsed by whoever uses them, so one bad key does not hide the others.
+ * Key bundles, the form in which keys travel to offline and air-gapped machines: a JSON array of
+ * Alibaba Cloud KMS GetPublicKey responses (`{ KeyId, KeyVersionId, PublicKey, RequestId }`), or
+ * the versioned snapshot a KeyRing writes, which adds when each key was fetched:
+ *
+ *   { "format": "kms-verify-key-bundle", "version": 1, "keys": [ { ..., "FetchedAt": "ISO 8601" } ] }
+ *
+ * This module checks the shape of each entry and names the bad one; the keys themselves are parsed
+ * by whoever uses them. bundleFetcher serves a bundle as a fetcher.
  */
 
-import { BundleFormatError } from '../errors.js';
+import { BundleFormatError, KeyNotFoundError } from '../errors.js';
+import type { PublicKeyFetcher } from './fetcher.js';
+
+export const BUNDLE_FORMAT = 'kms-verify-key-bundle';
+export const BUNDLE_VERSION = 1;
 
 export interface GetPublicKeyResponse {
   readonly KeyId: string;
@@ -13,6 +21,18 @@ export interface GetPublicKeyResponse {
   /** PEM SubjectPublicKeyInfo, as KMS returns it. */
   readonly PublicKey: string;
   readonly RequestId?: string;
+}
+
+/** A bundle entry: a GetPublicKey response, with the fetch time when it came from a snapshot. */
+export interface BundleEntry extends GetPublicKeyResponse {
+  /** ISO 8601 time the key was fetched from KMS. */
+  readonly FetchedAt?: string;
+}
+
+export interface KeyBundleSnapshot {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly version: typeof BUNDLE_VERSION;
+  readonly keys: readonly BundleEntry[];
 }
 
 const REQUIRED_FIELDS = ['KeyId', 'KeyVersionId', 'PublicKey'] as const;
@@ -23,8 +43,41 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Validates a bundle given as JSON text or as an already-parsed value. */
-export function parseKeyBundle(input: string | unknown): readonly GetPublicKeyResponse[] {
+function entriesOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'format')) {
+    const snapshot = value as Record<string, unknown>;
+    if (snapshot.format !== BUNDLE_FORMAT) {
+      throw new BundleFormatError(
+        `key bundle format must be "${BUNDLE_FORMAT}", found ${JSON.stringify(snapshot.format)}`,
+      );
+    }
+    if (snapshot.version !== BUNDLE_VERSION) {
+      throw new BundleFormatError(
+        `key bundle version ${JSON.stringify(snapshot.version)} is not supported (this library reads version ${BUNDLE_VERSION})`,
+      );
+    }
+    if (!Array.isArray(snapshot.keys))
+      throw new BundleFormatError(`key bundle "keys" must be an array, found ${describe(snapshot.keys)}`);
+    return snapshot.keys;
+  }
+  throw new BundleFormatError(
+    `key bundle must be a JSON array of GetPublicKey responses or a "${BUNDLE_FORMAT}" snapshot, found ${describe(value)}`,
+  );
+}
+
+function optionalString(record: Record<string, unknown>, field: string, index: number): string | undefined {
+  const value = Object.hasOwn(record, field) ? record[field] : undefined;
+  if (value !== undefined && typeof value !== 'string') {
+    throw new BundleFormatError(
+      `key bundle entry ${index}: ${field} must be a string, found ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Validates a bundle given as JSON text or as an already-parsed value (array or snapshot). */
+export function parseKeyBundle(input: string | unknown): readonly BundleEntry[] {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -35,14 +88,9 @@ export function parseKeyBundle(input: string | unknown): readonly GetPublicKeyRe
       });
     }
   }
-  if (!Array.isArray(value)) {
-    throw new BundleFormatError(
-      `key bundle must be a JSON array of GetPublicKey responses, found ${describe(value)}`,
-    );
-  }
   const seen = new Map<string, number>();
   return Object.freeze(
-    value.map((entry: unknown, index): GetPublicKeyResponse => {
+    entriesOf(value).map((entry: unknown, index): BundleEntry => {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
         throw new BundleFormatError(
           `key bundle entry ${index}: expected an object, found ${describe(entry)}`,
@@ -57,10 +105,11 @@ export function parseKeyBundle(input: string | unknown): readonly GetPublicKeyRe
           );
         }
       }
-      const requestId = Object.hasOwn(record, 'RequestId') ? record.RequestId : undefined;
-      if (requestId !== undefined && typeof requestId !== 'string') {
+      const requestId = optionalString(record, 'RequestId', index);
+      const fetchedAt = optionalString(record, 'FetchedAt', index);
+      if (fetchedAt !== undefined && Number.isNaN(Date.parse(fetchedAt))) {
         throw new BundleFormatError(
-          `key bundle entry ${index}: RequestId must be a string, found ${describe(requestId)}`,
+          `key bundle entry ${index}: FetchedAt ${JSON.stringify(fetchedAt)} is not an ISO 8601 time`,
         );
       }
       const identity = `${record.KeyId as string}\u0000${record.KeyVersionId as string}`;
@@ -76,7 +125,24 @@ export function parseKeyBundle(input: string | unknown): readonly GetPublicKeyRe
         KeyVersionId: record.KeyVersionId as string,
         PublicKey: record.PublicKey as string,
         ...(requestId === undefined ? {} : { RequestId: requestId }),
+        ...(fetchedAt === undefined ? {} : { FetchedAt: fetchedAt }),
       });
     }),
   );
+}
+
+/**
+ * A fetcher over a bundle: answers from its entries, and KeyNotFoundError for anything else
+ * (aliases included: a bundle holds key ids only).
+ */
+export function bundleFetcher(bundle: string | unknown): PublicKeyFetcher {
+  const byIdentity = new Map(
+    parseKeyBundle(bundle).map((entry) => [`${entry.KeyId}\u0000${entry.KeyVersionId}`, entry]),
+  );
+  return async ({ keyId, keyVersionId }) => {
+    const entry = byIdentity.get(`${keyId}\u0000${keyVersionId}`);
+    if (entry === undefined)
+      throw new KeyNotFoundError(`the key bundle has no key ${keyId} version ${keyVersionId}`);
+    return entry;
+  };
 }

@@ -4,6 +4,7 @@
  * still available as `kms-verify/web`.
  */
 
+import { KeyRingCore, type KeyRingOptions } from '../cache/key-ring.js';
 import { createEncrypt } from '../encrypt/encrypt.js';
 import { createVerify } from '../verify/verify.js';
 import { nodeBackend } from './backend.js';
@@ -16,3 +17,10 @@ export const verify: ReturnType<typeof createVerify> = createVerify(nodeBackend)
 
 /** encrypt() on the node:crypto backend; see the core's encrypt for the contract. */
 export const encrypt: ReturnType<typeof createEncrypt> = createEncrypt(nodeEncryptBackend);
+
+/** KeyRing whose verify and encrypt run on the node:crypto backend. */
+export class KeyRing extends KeyRingCore {
+  constructor(options: KeyRingOptions) {
+    super({ operations: { verify, encrypt }, ...options });
+  }
+}
