@@ -5,12 +5,14 @@
 
 import { parseArgs } from 'node:util';
 import { encryptGroups } from './encrypt.js';
+import { keyRingGroups } from './key-ring.js';
 import { formatResults, type Group, runGroup } from './runner.js';
 import { verifyGroups } from './verify.js';
 
 const AREAS: ReadonlyMap<string, () => Promise<Group[]>> = new Map([
   ['verify', verifyGroups],
   ['encrypt', encryptGroups],
+  ['key-ring', keyRingGroups],
 ]);
 
 const { values, positionals } = parseArgs({
@@ -36,4 +38,13 @@ for (const area of areas) {
     results.push(...(await runGroup(group, options)));
   }
   console.log(`## ${area}\n\n${formatResults(results)}\n`);
+  for (const group of new Set(results.map((result) => result.group))) {
+    const ours = results.find((result) => result.group === group && result.ours);
+    const peer = results.find((result) => result.group === group && !result.ours);
+    if (area === 'key-ring' && ours !== undefined && peer !== undefined) {
+      console.log(
+        `${group}: ${(1e6 / ours.perSecond - 1e6 / peer.perSecond).toFixed(2)} µs per call over the bare primitive`,
+      );
+    }
+  }
 }

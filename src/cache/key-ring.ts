@@ -127,6 +127,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
+/**
+ * The caller's options with the key added: one shallow copy, on every warm call. The ids ride along
+ * and verify/encrypt ignore them (a rest/spread pair that dropped them cost a second copy).
+ */
+function withKey<Options extends KeyReference>(
+  options: Options,
+  key: KmsPublicKey,
+): Options & { key: KmsPublicKey } {
+  return { ...options, key };
+}
+
 function checkReference(method: string, keyId: unknown, keyVersionId: unknown): void {
   if (typeof keyId !== 'string' || keyId === '')
     throw new TypeError(`KeyRing.${method}: keyId must be a non-empty string`);
@@ -198,28 +209,34 @@ export class KeyRingCore {
 
   /** The parsed key for a KeyId (or alias) and KeyVersionId, fetched on first use. */
   async getKey(keyId: string, keyVersionId: string): Promise<KmsPublicKey> {
-    checkReference('getKey', keyId, keyVersionId);
-    return (await this.entry(keyId, keyVersionId)).key;
+    return (await this.entryChecked('getKey', keyId, keyVersionId)).key;
   }
 
   /** AsymmetricVerify, locally: see verify() for the contract. */
-  async verify(options: RingVerifyOptions): Promise<boolean> {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError('KeyRing.verify: expected an options object');
-    const { keyId, keyVersionId, ...rest } = options;
-    checkReference('verify', keyId, keyVersionId);
-    const { key } = await this.entry(keyId, keyVersionId);
-    return this.operations.verify({ ...rest, key });
+  verify(options: RingVerifyOptions): Promise<boolean> {
+    if (typeof options !== 'object' || options === null) {
+      return Promise.reject(new TypeError('KeyRing.verify: expected an options object'));
+    }
+    const { keyId, keyVersionId } = options;
+    // The warm path stays synchronous up to the primitive: no extra promise, no copied options.
+    const cached = this.cached(keyId, keyVersionId);
+    if (cached !== undefined) return this.operations.verify(withKey(options, cached.key));
+    return this.entryChecked('verify', keyId, keyVersionId).then((entry) =>
+      this.operations.verify(withKey(options, entry.key)),
+    );
   }
 
   /** AsymmetricEncrypt, locally: see encrypt() for the contract. */
-  async encrypt(options: RingEncryptOptions): Promise<Uint8Array> {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError('KeyRing.encrypt: expected an options object');
-    const { keyId, keyVersionId, ...rest } = options;
-    checkReference('encrypt', keyId, keyVersionId);
-    const { key } = await this.entry(keyId, keyVersionId);
-    return this.operations.encrypt({ ...rest, key });
+  encrypt(options: RingEncryptOptions): Promise<Uint8Array> {
+    if (typeof options !== 'object' || options === null) {
+      return Promise.reject(new TypeError('KeyRing.encrypt: expected an options object'));
+    }
+    const { keyId, keyVersionId } = options;
+    const cached = this.cached(keyId, keyVersionId);
+    if (cached !== undefined) return this.operations.encrypt(withKey(options, cached.key));
+    return this.entryChecked('encrypt', keyId, keyVersionId).then((entry) =>
+      this.operations.encrypt(withKey(options, entry.key)),
+    );
   }
 
   /** Fetches the given key versions now; one result per reference, in order, never a rejection. */
@@ -282,23 +299,30 @@ export class KeyRingCore {
     return this.maxAge !== undefined && this.now() - entry.fetchedAt > this.maxAge;
   }
 
-  private async entry(keyId: string, keyVersionId: string): Promise<Entry> {
+  private async entryChecked(method: string, keyId: string, keyVersionId: string): Promise<Entry> {
+    checkReference(method, keyId, keyVersionId);
+    return this.cached(keyId, keyVersionId) ?? this.entry(keyId, keyVersionId);
+  }
+
+  /** The held, unexpired entry (through a live alias binding), counted as a hit; else undefined. */
+  private cached(keyId: string, keyVersionId: string): Entry | undefined {
+    if (typeof keyId !== 'string' || typeof keyVersionId !== 'string') return undefined;
     let resolvedId = keyId;
     if (keyId.startsWith(ALIAS_PREFIX)) {
       const alias = this.aliases.get(keyId);
-      if (alias !== undefined && alias.until > this.now()) {
-        this.counters.aliasHits++;
-        resolvedId = alias.keyId;
-      }
+      if (alias === undefined || alias.until <= this.now()) return undefined;
+      resolvedId = alias.keyId;
     }
-    if (!resolvedId.startsWith(ALIAS_PREFIX)) {
-      const cached = this.entries.get(identity(resolvedId, keyVersionId));
-      if (cached !== undefined && !this.expired(cached)) {
-        this.counters.hits++;
-        if (this.onEvent !== undefined) this.emit({ type: 'hit', keyId, keyVersionId });
-        return cached;
-      }
-    }
+    const cached = this.entries.get(identity(resolvedId, keyVersionId));
+    if (cached === undefined || this.expired(cached)) return undefined;
+    if (resolvedId !== keyId) this.counters.aliasHits++;
+    this.counters.hits++;
+    if (this.onEvent !== undefined) this.emit({ type: 'hit', keyId, keyVersionId });
+    return cached;
+  }
+
+  /** The slow path: negative cache, single flight, fetch. */
+  private async entry(keyId: string, keyVersionId: string): Promise<Entry> {
     const id = identity(keyId, keyVersionId);
     const negative = this.notFound.get(id);
     if (negative !== undefined) {
