@@ -53,6 +53,7 @@ export {
   KmsVerifyError,
   PlaintextTooLargeError,
 } from './errors.js';
+export { type AliyunKmsFetcherOptions, aliyunKmsFetcher } from './fetchers/aliyun.js';
 export {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
