@@ -123,6 +123,10 @@ interface Entry {
 
 const identity = (keyId: string, keyVersionId: string) => `${keyId}\u0000${keyVersionId}`;
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
@@ -254,13 +258,17 @@ export class KeyRingCore {
     );
   }
 
-  /** The cached keys as a versioned bundle (GetPublicKey responses plus fetch times). */
+  /** The cached keys as a versioned bundle (GetPublicKey responses plus fetch times), sorted by id. */
   snapshot(): KeyBundleSnapshot {
     const keys: BundleEntry[] = [];
     for (const entry of this.entries.values()) {
       if (this.expired(entry)) continue;
       keys.push({ ...entry.response, FetchedAt: new Date(entry.fetchedAt).toISOString() });
     }
+    // Sorted, not in LRU order, so the same keys always give the same file.
+    keys.sort((a, b) =>
+      a.KeyId === b.KeyId ? compare(a.KeyVersionId, b.KeyVersionId) : compare(a.KeyId, b.KeyId),
+    );
     return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, keys };
   }
 

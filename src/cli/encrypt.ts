@@ -9,12 +9,10 @@ import type { Sm2CiphertextFormat } from '../encrypt/sm2.js';
 import { SM2_CIPHERTEXT_FORMATS } from '../encrypt/sm2.js';
 import { bytesToBase64 } from '../internal/base64.js';
 import { encrypt } from '../node/index.js';
-import { findKey, readBundle } from './bundle-file.js';
 import { type CliIo, EXIT, readInput, UsageError } from './io.js';
+import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyFrom } from './key-source.js';
 
-export const ENCRYPT_USAGE =
-  'kms-verify encrypt --keys BUNDLE.json --key-id ID --key-version-id V --algorithm ALG --in FILE ' +
-  '[--sm2-format c1c3c2|asn1|c1c2c3]';
+export const ENCRYPT_USAGE = `kms-verify encrypt ${KEY_SOURCE_USAGE} --key-id ID --key-version-id V --algorithm ALG --in FILE [--sm2-format c1c3c2|asn1|c1c2c3]`;
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];
@@ -26,7 +24,7 @@ export async function encryptCommand(args: readonly string[], io: CliIo): Promis
   const { values } = parseArgs({
     args: [...args],
     options: {
-      keys: { type: 'string' },
+      ...KEY_SOURCE_OPTIONS,
       'key-id': { type: 'string' },
       'key-version-id': { type: 'string' },
       algorithm: { type: 'string' },
@@ -36,7 +34,6 @@ export async function encryptCommand(args: readonly string[], io: CliIo): Promis
     allowPositionals: false,
     strict: true,
   });
-  const keysPath = required(values, 'keys');
   const keyId = required(values, 'key-id');
   const keyVersionId = required(values, 'key-version-id');
   const algorithm = required(values, 'algorithm');
@@ -47,12 +44,12 @@ export async function encryptCommand(args: readonly string[], io: CliIo): Promis
       `--sm2-format must be one of ${[...SM2_CIPHERTEXT_FORMATS].join(', ')}, not ${format}`,
     );
   }
-  const entry = findKey(await readBundle(io, keysPath), keyId, keyVersionId, keysPath);
+  const key = await keyFrom(values, io, keyId, keyVersionId);
   const plaintext = await readInput(io, inputPath);
   let ciphertext: Uint8Array;
   try {
     ciphertext = await encrypt({
-      key: entry.PublicKey,
+      key,
       algorithm,
       plaintext,
       ...(format === undefined ? {} : { sm2Format: format as Sm2CiphertextFormat }),

@@ -3,18 +3,28 @@
  * read exactly what they print.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<Uint8Array>;
+  /** Replaces a file's content atomically (write aside, then rename). */
+  readonly writeFile?: (path: string, content: string) => Promise<void>;
+  /** Environment variables (credentials); process.env for the real command. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readFile: (path) => readFile(path),
+  writeFile: async (path, content) => {
+    const aside = `${path}.${process.pid}.tmp`;
+    await writeFile(aside, content);
+    await rename(aside, path);
+  },
+  env: process.env,
 };
 
 /** Exit codes shared by every command. */

@@ -10,6 +10,7 @@ import { KmsVerifyError } from '../errors.js';
 import { ENCRYPT_USAGE, encryptCommand } from './encrypt.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
+import { KEYS_USAGE, keysCommand } from './keys.js';
 import { VERIFY_USAGE, verifyCommand } from './verify.js';
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -40,6 +41,14 @@ const COMMANDS: ReadonlyMap<
       run: encryptCommand,
       usage: ENCRYPT_USAGE,
       summary: 'encrypt a file to a KMS key; prints the base64 CiphertextBlob for AsymmetricDecrypt',
+    },
+  ],
+  [
+    'keys',
+    {
+      run: keysCommand,
+      usage: KEYS_USAGE,
+      summary: 'fetch key versions from KMS into a key bundle (credentials from ALIBABA_CLOUD_* variables)',
     },
   ],
 ]);

@@ -7,12 +7,10 @@
 import { parseArgs } from 'node:util';
 import { Base64SyntaxError, base64ToBytes } from '../internal/base64.js';
 import { verify } from '../node/index.js';
-import { findKey, readBundle } from './bundle-file.js';
 import { type CliIo, EXIT, readInput, UsageError } from './io.js';
+import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyFrom } from './key-source.js';
 
-export const VERIFY_USAGE =
-  'kms-verify verify --keys BUNDLE.json --key-id ID --key-version-id V --algorithm ALG ' +
-  '(--message-file FILE | --digest BASE64) --value BASE64 [--signature-format der|p1363] [--user-id ID] [--json]';
+export const VERIFY_USAGE = `kms-verify verify ${KEY_SOURCE_USAGE} --key-id ID --key-version-id V --algorithm ALG (--message-file FILE | --digest BASE64) --value BASE64 [--signature-format der|p1363] [--user-id ID] [--json]`;
 
 function base64Option(name: string, value: string): Uint8Array {
   try {
@@ -33,7 +31,7 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   const { values } = parseArgs({
     args: [...args],
     options: {
-      keys: { type: 'string' },
+      ...KEY_SOURCE_OPTIONS,
       'key-id': { type: 'string' },
       'key-version-id': { type: 'string' },
       algorithm: { type: 'string' },
@@ -47,7 +45,6 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
     allowPositionals: false,
     strict: true,
   });
-  const keysPath = required(values, 'keys');
   const keyId = required(values, 'key-id');
   const keyVersionId = required(values, 'key-version-id');
   const algorithm = required(values, 'algorithm');
@@ -60,7 +57,7 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   if (format !== undefined && format !== 'der' && format !== 'p1363') {
     throw new UsageError(`--signature-format must be der or p1363, not ${format}`);
   }
-  const entry = findKey(await readBundle(io, keysPath), keyId, keyVersionId, keysPath);
+  const key = await keyFrom(values, io, keyId, keyVersionId);
   const input =
     messageFile !== undefined
       ? { message: await readInput(io, messageFile) }
@@ -68,7 +65,7 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   let valid: boolean;
   try {
     valid = await verify({
-      key: entry.PublicKey,
+      key,
       algorithm,
       signature,
       ...input,

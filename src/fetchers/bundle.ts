@@ -133,16 +133,26 @@ export function parseKeyBundle(input: string | unknown): readonly BundleEntry[] 
 
 /**
  * A fetcher over a bundle: answers from its entries, and KeyNotFoundError for anything else
- * (aliases included: a bundle holds key ids only).
+ * (aliases included: a bundle holds key ids only), naming the versions it does hold for that key.
+ * `name` labels the bundle in messages (a file path, say).
  */
-export function bundleFetcher(bundle: string | unknown): PublicKeyFetcher {
-  const byIdentity = new Map(
-    parseKeyBundle(bundle).map((entry) => [`${entry.KeyId}\u0000${entry.KeyVersionId}`, entry]),
-  );
+export function bundleFetcher(
+  bundle: string | unknown,
+  options: { readonly name?: string } = {},
+): PublicKeyFetcher {
+  const entries = parseKeyBundle(bundle);
+  const name = options.name ?? 'the key bundle';
+  const byIdentity = new Map(entries.map((entry) => [`${entry.KeyId}\u0000${entry.KeyVersionId}`, entry]));
   return async ({ keyId, keyVersionId }) => {
     const entry = byIdentity.get(`${keyId}\u0000${keyVersionId}`);
-    if (entry === undefined)
-      throw new KeyNotFoundError(`the key bundle has no key ${keyId} version ${keyVersionId}`);
-    return entry;
+    if (entry !== undefined) return entry;
+    const versions = entries
+      .filter((candidate) => candidate.KeyId === keyId)
+      .map((candidate) => candidate.KeyVersionId);
+    throw new KeyNotFoundError(
+      versions.length > 0
+        ? `${name} has KeyId ${keyId} but not version ${keyVersionId} (it has ${versions.join(', ')})`
+        : `${name} has no key ${keyId} (it holds ${entries.length} key version${entries.length === 1 ? '' : 's'})`,
+    );
   };
 }
