@@ -17,8 +17,8 @@ const AREAS: ReadonlyMap<string, () => Promise<Group[]>> = new Map([
 
 const { values, positionals } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
-    slice: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '25' },
+    slice: { type: 'string', default: '60' },
     filter: { type: 'string' },
   },
   allowPositionals: true,

@@ -1,8 +1,8 @@
 /**
  * The benchmark runner. Candidates of a group run in interleaved rounds (the machine is shared and
  * noisy: interleaving spreads any slowdown over all candidates), each round a fixed time slice;
- * the median rate across rounds is reported with its ratio to the best peer measured in the same
- * run. Every candidate is checked to give the expected answer before it is timed, so a broken path
+ * the median rate across rounds is reported, and each candidate's ratio to the best peer is the
+ * median of its per-round ratios (measurements seconds apart, not minutes). Every candidate is checked to give the expected answer before it is timed, so a broken path
  * can never look fast.
  */
 
@@ -70,15 +70,26 @@ export async function runGroup(group: Group, options: Options): Promise<Result[]
     }
   }
   const rates = samples.map(median);
-  const bestPeer = Math.max(
-    ...group.candidates.map((candidate, index) => (candidate.ours ? 0 : (rates[index] as number))),
-  );
+  // The best peer by median rate; each candidate's ratio is the median of its per-round ratios to
+  // that peer, so a burst of machine noise moves single rounds, not the result.
+  let bestPeer = -1;
+  group.candidates.forEach((candidate, index) => {
+    if (!candidate.ours && (bestPeer === -1 || (rates[index] as number) > (rates[bestPeer] as number)))
+      bestPeer = index;
+  });
   return group.candidates.map((candidate, index) => ({
     group: group.title,
     name: candidate.name,
     ours: candidate.ours,
     perSecond: rates[index] as number,
-    ratio: bestPeer > 0 ? (rates[index] as number) / bestPeer : Number.NaN,
+    ratio:
+      bestPeer === -1
+        ? Number.NaN
+        : median(
+            (samples[index] as number[]).map(
+              (value, round) => value / ((samples[bestPeer] as number[])[round] as number),
+            ),
+          ),
   }));
 }
 

@@ -44,6 +44,8 @@ export interface FixedBaseTable {
 }
 
 const SCALAR_BITS = 256;
+const GENERATOR_WINDOW = 10;
+const GENERATOR_TABLE_AFTER_USES = 8;
 const WNAF_WIDTH = 5;
 
 /** value^-1 mod modulus by the extended Euclidean algorithm. */
@@ -109,6 +111,7 @@ export class CurveArithmetic {
   readonly n: bigint;
   private readonly aIsMinusThree: boolean;
   private generatorTable: FixedBaseTable | undefined;
+  private generatorUses = 0;
 
   constructor(readonly curve: Curve) {
     this.p = curve.p;
@@ -223,10 +226,26 @@ export class CurveArithmetic {
     return { window, windows, xs: affine.map((entry) => entry.x), ys: affine.map((entry) => entry.y) };
   }
 
-  /** The generator's table, built on first use (window 8: 33 x 128 points). */
+  /**
+   * The generator's table (window 10: 27 x 512 points, ~110 ms to build, ~1.3 MiB), built when
+   * first asked for. Against window 8 it saves six additions per use (measured 9.5% on SM2
+   * encryption); multiplyGenerator() asks for it only once the curve is in real use.
+   */
   generator(): FixedBaseTable {
-    this.generatorTable ??= this.fixedBaseTable({ x: this.curve.gx, y: this.curve.gy }, 8);
+    this.generatorTable ??= this.fixedBaseTable({ x: this.curve.gx, y: this.curve.gy }, GENERATOR_WINDOW);
     return this.generatorTable;
+  }
+
+  /**
+   * [k]G: through the generator's table once this curve has been used GENERATOR_TABLE_AFTER_USES
+   * times, before that by wNAF (~1 ms), so a one-shot command or a short-lived worker never pays
+   * for a table it will not use.
+   */
+  multiplyGenerator(k: bigint): JacobianPoint {
+    if (this.generatorTable === undefined && ++this.generatorUses < GENERATOR_TABLE_AFTER_USES) {
+      return this.multiply({ x: this.curve.gx, y: this.curve.gy }, k);
+    }
+    return this.addMultipleFromTable(INFINITY, this.generator(), k);
   }
 
   /** accumulator + scalar * Q, Q given by its fixed-base table. */

@@ -85,7 +85,7 @@ export class PreparedPoint {
   combinationXEquals(u1: bigint, u2: bigint, target: bigint): boolean {
     this.countUse();
     const arithmetic = this.arithmetic;
-    const withG = arithmetic.addMultipleFromTable(INFINITY, arithmetic.generator(), u1);
+    const withG = arithmetic.multiplyGenerator(u1);
     const sum =
       this.table === undefined
         ? arithmetic.add(withG, arithmetic.multiply({ x: this.x, y: this.y }, u2))
@@ -101,7 +101,7 @@ export class PreparedPoint {
   generatorAndKeyMultiples(k: bigint): { kG: AffinePoint; kP: AffinePoint } | null {
     this.countUse();
     const arithmetic = this.arithmetic;
-    const kG = arithmetic.addMultipleFromTable(INFINITY, arithmetic.generator(), k);
+    const kG = arithmetic.multiplyGenerator(k);
     const kP =
       this.table === undefined
         ? arithmetic.multiply({ x: this.x, y: this.y }, k)

@@ -80,6 +80,14 @@ describe.each([P256, SECP256K1, SM2])('$name', (curve: Curve) => {
     ).toBe(true);
   });
 
+  it('multiplyGenerator gives the same point before and after the generator table exists', () => {
+    const fresh = new CurveArithmetic(curve);
+    for (let use = 0; use < 12; use++) {
+      const k = 0x1234567n * BigInt(use + 1);
+      expect(same(fresh.multiplyGenerator(k), Oracle.BASE.multiply(k))).toBe(true);
+    }
+  });
+
   it('xModNEquals compares affine x mod n without inverting', () => {
     const point = arithmetic.multiply(Q, 0xabcdefn);
     const x = (arithmetic.toAffine(point) as AffinePoint).x;
