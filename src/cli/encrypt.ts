@@ -9,16 +9,10 @@ import type { Sm2CiphertextFormat } from '../encrypt/sm2.js';
 import { SM2_CIPHERTEXT_FORMATS } from '../encrypt/sm2.js';
 import { bytesToBase64 } from '../internal/base64.js';
 import { encrypt } from '../node/index.js';
-import { type CliIo, EXIT, readInput, UsageError } from './io.js';
+import { type CliIo, EXIT, readInput, requiredOption, UsageError } from './io.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyFrom } from './key-source.js';
 
 export const ENCRYPT_USAGE = `kms-verify encrypt ${KEY_SOURCE_USAGE} --key-id ID --key-version-id V --algorithm ALG --in FILE [--sm2-format c1c3c2|asn1|c1c2c3]`;
-
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
 
 export async function encryptCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -34,10 +28,10 @@ export async function encryptCommand(args: readonly string[], io: CliIo): Promis
     allowPositionals: false,
     strict: true,
   });
-  const keyId = required(values, 'key-id');
-  const keyVersionId = required(values, 'key-version-id');
-  const algorithm = required(values, 'algorithm');
-  const inputPath = required(values, 'in');
+  const keyId = requiredOption(values, 'key-id');
+  const keyVersionId = requiredOption(values, 'key-version-id');
+  const algorithm = requiredOption(values, 'algorithm');
+  const inputPath = requiredOption(values, 'in');
   const format = values['sm2-format'];
   if (format !== undefined && !SM2_CIPHERTEXT_FORMATS.has(format)) {
     throw new UsageError(

@@ -60,3 +60,10 @@ export async function readInput(io: CliIo, path: string): Promise<Uint8Array> {
     );
   }
 }
+
+/** The value of a required string option, or a UsageError naming it. */
+export function requiredOption(values: Readonly<Record<string, unknown>>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}

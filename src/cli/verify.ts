@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Base64SyntaxError, base64ToBytes } from '../internal/base64.js';
 import { verify } from '../node/index.js';
-import { type CliIo, EXIT, readInput, UsageError } from './io.js';
+import { type CliIo, EXIT, readInput, requiredOption, UsageError } from './io.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyFrom } from './key-source.js';
 
 export const VERIFY_USAGE = `kms-verify verify ${KEY_SOURCE_USAGE} --key-id ID --key-version-id V --algorithm ALG (--message-file FILE | --digest BASE64) --value BASE64 [--signature-format der|p1363] [--user-id ID] [--json]`;
@@ -19,12 +19,6 @@ function base64Option(name: string, value: string): Uint8Array {
     if (!(error instanceof Base64SyntaxError)) throw error;
     throw new UsageError(`--${name} is not base64: ${error.message}`);
   }
-}
-
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
 }
 
 export async function verifyCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -45,10 +39,10 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
     allowPositionals: false,
     strict: true,
   });
-  const keyId = required(values, 'key-id');
-  const keyVersionId = required(values, 'key-version-id');
-  const algorithm = required(values, 'algorithm');
-  const signature = base64Option('value', required(values, 'value'));
+  const keyId = requiredOption(values, 'key-id');
+  const keyVersionId = requiredOption(values, 'key-version-id');
+  const algorithm = requiredOption(values, 'algorithm');
+  const signature = base64Option('value', requiredOption(values, 'value'));
   const messageFile = values['message-file'];
   if ((messageFile === undefined) === (values.digest === undefined)) {
     throw new UsageError('give exactly one of --message-file and --digest');

@@ -6,29 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { constants, createPrivateKey, privateDecrypt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/run.js';
+import { projectRoot, runCommand } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = projectRoot;
 const plaintext = new TextEncoder().encode('a data key to wrap');
 const files: Record<string, Uint8Array> = { 'plain.bin': plaintext, 'big.bin': new Uint8Array(191) };
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readFile: async (path) => files[path] ?? readFile(new URL(path, `file://${root}/`)),
-  };
-  return { code: await runCli(args, io), stdout, stderr };
-}
+const run = (args: string[]) => runCommand(args, files);
 
 const RSA = [
   '--keys',

@@ -6,34 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/run.js';
+import { projectRoot, runCommand } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = projectRoot;
 
-async function run(args: string[], files: Record<string, string | Uint8Array> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readFile: async (path) => {
-      const content = files[path];
-      if (content !== undefined)
-        return typeof content === 'string' ? new TextEncoder().encode(content) : content;
-      return readFile(new URL(path, `file://${root}/`));
-    },
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], files: Record<string, string | Uint8Array> = {}) => runCommand(args, files);
 
 const fingerprint = (path: string) =>
   createHash('sha256')

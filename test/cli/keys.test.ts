@@ -6,14 +6,12 @@
 
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/run.js';
 import { type GetPublicKeyResponse, parseKeyBundle } from '../../src/index.js';
+import { projectRoot, runCommand } from '../helpers/cli.js';
 import { type KmsTestServer, startKmsTestServer, TEST_CREDENTIALS } from '../helpers/kms-test-server.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = projectRoot;
 const sample = JSON.parse(
   await readFile(`${root}/vectors/sample/keys.json`, 'utf8'),
 ) as GetPublicKeyResponse[];
@@ -29,32 +27,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function run(
+const run = (
   args: string[],
   files: Record<string, string | Uint8Array> = {},
   env: Record<string, string> = ENV,
-) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readFile: async (path) => {
-      const content = files[path];
-      if (content === undefined) return readFile(new URL(path, `file://${root}/`));
-      return typeof content === 'string' ? new TextEncoder().encode(content) : content;
-    },
-    writeFile: async (path, content) => {
-      files[path] = content;
-    },
-    env,
-  };
-  return { code: await runCli(args, io), stdout, stderr, files };
-}
+) => runCommand(args, files, env);
 
 const pair = (entry: GetPublicKeyResponse) => [
   '--key-id',

@@ -7,29 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { constants, createHash, createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/run.js';
+import { projectRoot, runCommand } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = projectRoot;
 const message = new TextEncoder().encode('an audited record');
 const files: Record<string, Uint8Array> = { 'message.bin': message };
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readFile: async (path) => files[path] ?? readFile(new URL(path, `file://${root}/`)),
-  };
-  return { code: await runCli(args, io), stdout, stderr };
-}
+const run = (args: string[]) => runCommand(args, files);
 
 const SAMPLE = {
   RSA_2048: ['key-sample-rsa2048-0001', '00000000-0000-4000-8000-00000000a001'],
@@ -81,7 +66,7 @@ describe('kms-verify verify', async () => {
       [...keyArgs('EC_P256K', 'ECDSA_SHA_256'), '--digest', b64(digest), '--value', b64(k1)],
     ],
   ])('valid: %s -> exit 0', async (_name, args) => {
-    expect(await run(args)).toEqual({ code: 0, stdout: 'valid\n', stderr: '' });
+    expect(await run(args)).toMatchObject({ code: 0, stdout: 'valid\n', stderr: '' });
   });
 
   it('invalid: a signature over another message -> exit 1', async () => {
@@ -93,7 +78,7 @@ describe('kms-verify verify', async () => {
       '--value',
       b64(pss),
     ]);
-    expect(result).toEqual({ code: 1, stdout: 'invalid\n', stderr: '' });
+    expect(result).toMatchObject({ code: 1, stdout: 'invalid\n', stderr: '' });
   });
 
   it('--json prints the verdict as JSON', async () => {
