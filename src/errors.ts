@@ -136,3 +136,9 @@ export class KeyPinningError extends KmsVerifyError {
   static readonly code = 'ERR_KEY_PINNING';
   readonly code = KeyPinningError.code;
 }
+
+/** An audit record is not a well-formed AsymmetricVerify request; the message names the field. */
+export class RecordFormatError extends KmsVerifyError {
+  static readonly code = 'ERR_RECORD_FORMAT';
+  readonly code = RecordFormatError.code;
+}

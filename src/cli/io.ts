@@ -11,6 +11,10 @@ export interface CliIo {
   readonly readFile: (path: string) => Promise<Uint8Array>;
   /** Replaces a file's content atomically (write aside, then rename). */
   readonly writeFile?: (path: string, content: string) => Promise<void>;
+  /** True when stderr is a terminal: progress is shown only then. */
+  readonly stderrIsTerminal?: boolean;
+  /** Standard input, for commands that read `-`. */
+  readonly stdin?: NodeJS.ReadableStream;
   /** Environment variables (credentials); process.env for the real command. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -24,6 +28,8 @@ export const processIo: CliIo = {
     await writeFile(aside, content);
     await rename(aside, path);
   },
+  stderrIsTerminal: process.stderr.isTTY === true,
+  stdin: process.stdin,
   env: process.env,
 };
 

@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KmsVerifyError } from '../errors.js';
+import { AUDIT_USAGE, auditCommand } from './audit.js';
 import { ENCRYPT_USAGE, encryptCommand } from './encrypt.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
@@ -19,6 +20,14 @@ const COMMANDS: ReadonlyMap<
   string,
   { readonly run: Command; readonly usage: string; readonly summary: string }
 > = new Map([
+  [
+    'audit',
+    {
+      run: auditCommand,
+      usage: AUDIT_USAGE,
+      summary: 'verify every record of a JSON Lines file; exit 0 all valid, 1 some not, 2 cannot run',
+    },
+  ],
   [
     'inspect',
     {

@@ -22,6 +22,7 @@ export async function runCommand(
   args: readonly string[],
   files: Record<string, string | Uint8Array> = {},
   env: Readonly<Record<string, string>> = {},
+  stdin?: NodeJS.ReadableStream,
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -41,6 +42,7 @@ export async function runCommand(
       files[path] = content;
     },
     env,
+    ...(stdin === undefined ? {} : { stdin }),
   };
   return { code: await runCli([...args], io), stdout, stderr, files };
 }

@@ -1,0 +1,246 @@
+/**
+ * The audit job: streams JSON Lines records (a file, gzip or not, or stdin), judges each against a
+ * KeyRing, writes exactly one report line per input line in input order, and summarises.
+ *
+ * Memory is bounded whatever the input size: lines are split from the byte stream as they arrive
+ * (a line longer than MAX_LINE_BYTES is reported as an error, its bytes skipped rather than
+ * buffered), at most `concurrency` records are in flight, the input is read only as fast as the
+ * window drains, and the report is written with backpressure.
+ */
+
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { judgeRecord, type Verdict } from '../audit/record.js';
+import type { KeyRingCore } from '../cache/key-ring.js';
+
+/** Longest line judged; longer lines become ERR_RECORD_FORMAT without being held in memory. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface AuditOptions {
+  readonly ring: KeyRingCore;
+  /** A file path, or '-' for standard input. Gzip input is recognised by its magic bytes. */
+  readonly input: string;
+  readonly stdin?: Readable;
+  /** Where to write the JSON Lines report; none when undefined. */
+  readonly report?: string;
+  /** Records judged at once. Default 64. */
+  readonly concurrency?: number;
+  /** Called about once a second with progress, for a terminal display. */
+  readonly onProgress?: (progress: AuditProgress) => void;
+}
+
+export interface AuditProgress {
+  readonly records: number;
+  readonly invalid: number;
+  readonly errors: number;
+  readonly elapsedMs: number;
+}
+
+export interface Tally {
+  valid: number;
+  invalid: number;
+  errors: number;
+}
+
+export interface AuditSummary {
+  readonly records: number;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly errors: number;
+  readonly byKeyVersion: Readonly<Record<string, Tally>>;
+  readonly byAlgorithm: Readonly<Record<string, Tally>>;
+  readonly byErrorCode: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+  readonly recordsPerSecond: number;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+export interface Line {
+  readonly text: string;
+  /** Set when the line was longer than the limit; its text is then empty. */
+  readonly tooLongBytes?: number;
+}
+
+/** Splits a byte stream into lines (LF or CRLF), never holding more than `maxBytes` of one line. */
+export async function* splitLines(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes = MAX_LINE_BYTES,
+): AsyncGenerator<Line> {
+  const decoder = new TextDecoder();
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  let skipped = 0;
+  let sawAny = false;
+  const finish = (): Line => {
+    if (skipped > 0) {
+      const line = { text: '', tooLongBytes: held + skipped };
+      skipped = 0;
+      held = 0;
+      parts = [];
+      return line;
+    }
+    const joined = new Uint8Array(held);
+    let offset = 0;
+    for (const part of parts) {
+      joined.set(part, offset);
+      offset += part.length;
+    }
+    const end =
+      joined.length > 0 && joined[joined.length - 1] === CARRIAGE_RETURN ? joined.length - 1 : joined.length;
+    parts = [];
+    held = 0;
+    return { text: decoder.decode(joined.subarray(0, end)) };
+  };
+  for await (const chunk of source) {
+    sawAny ||= chunk.length > 0;
+    let start = 0;
+    for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, start)) {
+      append(chunk.subarray(start, index));
+      yield finish();
+      start = index + 1;
+    }
+    append(chunk.subarray(start));
+  }
+  // A final line without a newline still counts; a trailing newline does not make an empty line.
+  if (held > 0 || skipped > 0) yield finish();
+  else if (!sawAny) return;
+
+  function append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (skipped > 0 || held + bytes.length > maxBytes) {
+      skipped += bytes.length;
+      return;
+    }
+    parts.push(bytes.slice());
+    held += bytes.length;
+  }
+}
+
+/** The input bytes, gunzipped when they start with the gzip magic bytes. */
+async function* inputBytes(options: AuditOptions): AsyncGenerator<Uint8Array> {
+  const raw: Readable =
+    options.input === '-' ? (options.stdin ?? process.stdin) : createReadStream(options.input);
+  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = first.value;
+  const rest = (async function* () {
+    yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  })();
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    (async () => {
+      try {
+        for await (const chunk of rest)
+          if (!gunzip.write(chunk)) await new Promise((resolve) => gunzip.once('drain', resolve));
+        gunzip.end();
+      } catch (error) {
+        gunzip.destroy(error as Error);
+      }
+    })();
+    yield* gunzip as AsyncIterable<Buffer>;
+  } else {
+    yield* rest;
+  }
+}
+
+function tally(map: Record<string, Tally>, key: string, verdict: Verdict): void {
+  map[key] ??= { valid: 0, invalid: 0, errors: 0 };
+  const entry = map[key];
+  if (verdict.error !== undefined) entry.errors++;
+  else if (verdict.valid) entry.valid++;
+  else entry.invalid++;
+}
+
+async function write(stream: WriteStream | undefined, text: string): Promise<void> {
+  if (stream !== undefined && !stream.write(text)) {
+    await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  }
+}
+
+function reportLine(verdict: Verdict): string {
+  return `${JSON.stringify({
+    line: verdict.line,
+    ...(verdict.id === undefined ? {} : { id: verdict.id }),
+    valid: verdict.valid,
+    ...(verdict.error === undefined ? {} : { error: verdict.error }),
+  })}\n`;
+}
+
+/** Runs the job. Rejects only when the job itself cannot run (unreadable input, unwritable report). */
+export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
+  const concurrency = options.concurrency ?? 64;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError('audit: concurrency must be a positive integer');
+  const started = performance.now();
+  const report = options.report === undefined ? undefined : createWriteStream(options.report);
+  const reportFailed =
+    report === undefined ? undefined : new Promise<never>((_, reject) => report.once('error', reject));
+  const counts = { records: 0, valid: 0, invalid: 0, errors: 0 };
+  const byKeyVersion: Record<string, Tally> = {};
+  const byAlgorithm: Record<string, Tally> = {};
+  const byErrorCode: Record<string, number> = {};
+  const window: Promise<Verdict>[] = [];
+  let lastProgress = started;
+
+  const settle = async (verdict: Verdict) => {
+    counts.records++;
+    if (verdict.error !== undefined) {
+      counts.errors++;
+      byErrorCode[verdict.error.code] = (byErrorCode[verdict.error.code] ?? 0) + 1;
+    } else if (verdict.valid) counts.valid++;
+    else counts.invalid++;
+    if (verdict.keyId !== undefined) tally(byKeyVersion, `${verdict.keyId} ${verdict.keyVersionId}`, verdict);
+    if (verdict.algorithm !== undefined) tally(byAlgorithm, verdict.algorithm, verdict);
+    await write(report, reportLine(verdict));
+    const now = performance.now();
+    if (options.onProgress !== undefined && now - lastProgress >= 1000) {
+      lastProgress = now;
+      options.onProgress({
+        records: counts.records,
+        invalid: counts.invalid,
+        errors: counts.errors,
+        elapsedMs: now - started,
+      });
+    }
+  };
+
+  const job = (async () => {
+    let lineNumber = 0;
+    for await (const line of splitLines(inputBytes(options))) {
+      lineNumber++;
+      window.push(
+        line.tooLongBytes === undefined
+          ? judgeRecord(options.ring, line.text, lineNumber)
+          : Promise.resolve({
+              line: lineNumber,
+              valid: false,
+              error: {
+                code: 'ERR_RECORD_FORMAT',
+                message: `line of ${line.tooLongBytes} bytes; records are at most ${MAX_LINE_BYTES}`,
+              },
+            }),
+      );
+      if (window.length >= concurrency) await settle(await (window.shift() as Promise<Verdict>));
+    }
+    while (window.length > 0) await settle(await (window.shift() as Promise<Verdict>));
+    if (report !== undefined)
+      await new Promise<void>((resolve, reject) =>
+        report.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+  })();
+  await (reportFailed === undefined ? job : Promise.race([job, reportFailed]));
+  const elapsedMs = performance.now() - started;
+  return {
+    ...counts,
+    byKeyVersion,
+    byAlgorithm,
+    byErrorCode,
+    elapsedMs,
+    recordsPerSecond: counts.records === 0 ? 0 : (counts.records / elapsedMs) * 1000,
+  };
+}
