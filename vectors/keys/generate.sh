@@ -233,3 +233,5 @@ echo "keys OK"
 # ---------------------------------------------------------------------------
 
 bash vectors/sample/generate.sh
+# The sample audit records are signed with these keys, so they are remade with them.
+bash vectors/sample/generate-records.sh
