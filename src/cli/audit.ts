@@ -11,7 +11,7 @@ import { type AuditSummary, runAudit, type Tally } from '../node/audit.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyRingFor } from './key-source.js';
 
-export const AUDIT_USAGE = `kms-verify audit RECORDS.jsonl ${KEY_SOURCE_USAGE} [--report REPORT.jsonl] [--concurrency N] [--json] [--quiet]`;
+export const AUDIT_USAGE = `kms-verify audit RECORDS.jsonl ${KEY_SOURCE_USAGE} [--report REPORT.jsonl [--resume]] [--concurrency N] [--json] [--quiet]`;
 
 /** Errors that mean the key source, not the record, failed. */
 const KEY_SOURCE_CODES = new Set(['ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_CREDENTIALS']);
@@ -67,6 +67,7 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       concurrency: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -76,7 +77,17 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
     throw new UsageError(`--concurrency must be an integer from 1 to 10000, not ${values.concurrency}`);
   }
+  if (values.resume && values.report === undefined)
+    throw new UsageError('--resume needs the --report of the interrupted run');
   const ring = await keyRingFor(values, io);
+  // The first Ctrl-C stops reading and finishes what is in flight, so --resume can continue.
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    stop.abort();
+    io.stderr('\nkms-verify: interrupted; finishing the records in flight (Ctrl-C again to quit now)\n');
+    process.removeListener('SIGINT', onInterrupt);
+  };
+  process.on('SIGINT', onInterrupt);
   const showProgress = io.stderrIsTerminal === true && !values.quiet;
   let summary: AuditSummary;
   try {
@@ -86,6 +97,8 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       ...(io.stdin === undefined ? {} : { stdin: io.stdin as Readable }),
       ...(values.report === undefined ? {} : { report: values.report }),
       concurrency,
+      resume: values.resume,
+      signal: stop.signal,
       ...(showProgress
         ? {
             onProgress: ({ records, invalid, errors, elapsedMs }) =>
@@ -96,6 +109,8 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
         : {}),
     });
   } catch (error) {
+    if (error instanceof RangeError)
+      throw new InputError(error.message.replace(/^audit: /, ''), { cause: error });
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && (error as { syscall?: unknown }).syscall !== undefined) {
       throw new InputError(`${(error as { path?: string }).path ?? positionals[0]}: ${code}`, {
@@ -103,9 +118,15 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       });
     }
     throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
   }
   if (showProgress) io.stderr('\n');
   io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : humanSummary(summary));
+  if (summary.interrupted) {
+    io.stderr(`kms-verify: stopped after ${summary.records} records; run again with --resume to continue\n`);
+    return EXIT.ERROR;
+  }
   const judged = summary.valid + summary.invalid;
   const keySourceFailures = Object.entries(summary.byErrorCode)
     .filter(([code]) => KEY_SOURCE_CODES.has(code))

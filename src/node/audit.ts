@@ -9,9 +9,10 @@
  */
 
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { stat, truncate } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { judgeRecord, type Verdict } from '../audit/record.js';
+import { judgeRecord, parseRecord, type Verdict } from '../audit/record.js';
 import type { KeyRingCore } from '../cache/key-ring.js';
 
 /** Longest line judged; longer lines become ERR_RECORD_FORMAT without being held in memory. */
@@ -26,6 +27,14 @@ export interface AuditOptions {
   readonly report?: string;
   /** Records judged at once. Default 64. */
   readonly concurrency?: number;
+  /**
+   * Continue an interrupted job: the complete lines of the existing report are the records already
+   * judged (a partial last line is cut off); those input lines are skipped, not re-verified, and
+   * the report is appended to. The summary still covers the whole input.
+   */
+  readonly resume?: boolean;
+  /** When aborted (SIGINT), no more input is read; what is in flight is finished and reported. */
+  readonly signal?: AbortSignal;
   /** Called about once a second with progress, for a terminal display. */
   readonly onProgress?: (progress: AuditProgress) => void;
 }
@@ -53,6 +62,10 @@ export interface AuditSummary {
   readonly byErrorCode: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
   readonly recordsPerSecond: number;
+  /** Records taken from an earlier run's report (with resume). */
+  readonly resumedAfter: number;
+  /** True when the run stopped early on its signal; rerun with resume to finish. */
+  readonly interrupted: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -148,6 +161,44 @@ async function* inputBytes(options: AuditOptions): AsyncGenerator<Uint8Array> {
   }
 }
 
+/**
+ * How many complete lines an earlier report holds; a partial last line (a crash mid-write) is cut
+ * off so appending continues cleanly.
+ */
+async function completeReportLines(path: string): Promise<number> {
+  try {
+    await stat(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let lines = 0;
+  let offset = 0;
+  let completeBytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let index = chunk.indexOf(NEWLINE); index !== -1; index = chunk.indexOf(NEWLINE, index + 1)) {
+      lines++;
+      completeBytes = offset + index + 1;
+    }
+    offset += chunk.length;
+  }
+  if (completeBytes < offset) await truncate(path, completeBytes);
+  return lines;
+}
+
+/** An earlier report line as a verdict (without the record's fields, which come from the input). */
+function verdictFromReport(text: string, line: number): Verdict {
+  const parsed = JSON.parse(text) as { valid?: unknown; error?: { code?: unknown; message?: unknown } };
+  const error = parsed.error;
+  return {
+    line,
+    valid: parsed.valid === true,
+    ...(typeof error?.code === 'string'
+      ? { error: { code: error.code, message: String(error.message ?? '') } }
+      : {}),
+  };
+}
+
 function tally(map: Record<string, Tally>, key: string, verdict: Verdict): void {
   map[key] ??= { valid: 0, invalid: 0, errors: 0 };
   const entry = map[key];
@@ -176,8 +227,19 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   const concurrency = options.concurrency ?? 64;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RangeError('audit: concurrency must be a positive integer');
+  if (options.resume && options.report === undefined)
+    throw new RangeError('audit: resume needs a report to resume from');
   const started = performance.now();
-  const report = options.report === undefined ? undefined : createWriteStream(options.report);
+  const resumedAfter =
+    options.resume && options.report !== undefined ? await completeReportLines(options.report) : 0;
+  const previous =
+    resumedAfter === 0
+      ? undefined
+      : splitLines(createReadStream(options.report as string) as AsyncIterable<Uint8Array>);
+  const report =
+    options.report === undefined
+      ? undefined
+      : createWriteStream(options.report, { flags: resumedAfter > 0 ? 'a' : 'w' });
   const reportFailed =
     report === undefined ? undefined : new Promise<never>((_, reject) => report.once('error', reject));
   const counts = { records: 0, valid: 0, invalid: 0, errors: 0 };
@@ -187,7 +249,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   const window: Promise<Verdict>[] = [];
   let lastProgress = started;
 
-  const settle = async (verdict: Verdict) => {
+  const count = (verdict: Verdict) => {
     counts.records++;
     if (verdict.error !== undefined) {
       counts.errors++;
@@ -196,6 +258,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
     else counts.invalid++;
     if (verdict.keyId !== undefined) tally(byKeyVersion, `${verdict.keyId} ${verdict.keyVersionId}`, verdict);
     if (verdict.algorithm !== undefined) tally(byAlgorithm, verdict.algorithm, verdict);
+  };
+
+  const settle = async (verdict: Verdict) => {
+    count(verdict);
     await write(report, reportLine(verdict));
     const now = performance.now();
     if (options.onProgress !== undefined && now - lastProgress >= 1000) {
@@ -209,10 +275,30 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
     }
   };
 
+  let stoppedEarly = false;
   const job = (async () => {
     let lineNumber = 0;
     for await (const line of splitLines(inputBytes(options))) {
       lineNumber++;
+      if (lineNumber <= resumedAfter) {
+        // Judged in an earlier run: its verdict is in the report; the record only names its key.
+        const earlier = await previous?.next();
+        if (earlier === undefined || earlier.done)
+          throw new RangeError('audit: the report ended before its line count');
+        let fields: Partial<Verdict> = {};
+        try {
+          const record = parseRecord(line.text);
+          fields = { keyId: record.keyId, keyVersionId: record.keyVersionId, algorithm: record.algorithm };
+        } catch {
+          // A record that could not be parsed has no key to count under.
+        }
+        count({ ...verdictFromReport(earlier.value.text, lineNumber), ...fields });
+        continue;
+      }
+      if (options.signal?.aborted) {
+        stoppedEarly = true;
+        break;
+      }
       window.push(
         line.tooLongBytes === undefined
           ? judgeRecord(options.ring, line.text, lineNumber)
@@ -226,6 +312,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
             }),
       );
       if (window.length >= concurrency) await settle(await (window.shift() as Promise<Verdict>));
+    }
+    await previous?.return(undefined);
+    if (lineNumber < resumedAfter) {
+      throw new RangeError(
+        `audit: the report has ${resumedAfter} lines but the input only ${lineNumber}; is it the report of this input?`,
+      );
     }
     while (window.length > 0) await settle(await (window.shift() as Promise<Verdict>));
     if (report !== undefined)
@@ -241,6 +333,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
     byAlgorithm,
     byErrorCode,
     elapsedMs,
-    recordsPerSecond: counts.records === 0 ? 0 : (counts.records / elapsedMs) * 1000,
+    recordsPerSecond:
+      counts.records <= resumedAfter ? 0 : ((counts.records - resumedAfter) / elapsedMs) * 1000,
+    resumedAfter,
+    interrupted: stoppedEarly,
   };
 }
