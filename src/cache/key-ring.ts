@@ -216,6 +216,14 @@ export class KeyRingCore {
     return (await this.entryChecked('getKey', keyId, keyVersionId)).key;
   }
 
+  /**
+   * The GetPublicKey response a key came from, fetched on first use: what a ring in another thread
+   * (an audit worker) receives from this one, so a whole job fetches each key version once.
+   */
+  async getResponse(keyId: string, keyVersionId: string): Promise<GetPublicKeyResponse> {
+    return (await this.entryChecked('getResponse', keyId, keyVersionId)).response;
+  }
+
   /** AsymmetricVerify, locally: see verify() for the contract. */
   verify(options: RingVerifyOptions): Promise<boolean> {
     if (typeof options !== 'object' || options === null) {

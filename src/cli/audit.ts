@@ -5,13 +5,14 @@
  * the job itself could not run (unreadable input, bad options, a key source that answered nothing).
  */
 
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { type AuditSummary, runAudit, type Tally } from '../node/audit.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keyRingFor } from './key-source.js';
 
-export const AUDIT_USAGE = `kms-verify audit RECORDS.jsonl ${KEY_SOURCE_USAGE} [--report REPORT.jsonl [--resume]] [--concurrency N] [--json] [--quiet]`;
+export const AUDIT_USAGE = `kms-verify audit RECORDS.jsonl ${KEY_SOURCE_USAGE} [--report REPORT.jsonl [--resume]] [--concurrency N] [--workers N] [--json] [--quiet]`;
 
 /** Errors that mean the key source, not the record, failed. */
 const KEY_SOURCE_CODES = new Set(['ERR_FETCH_FAILED', 'ERR_FETCH_TIMEOUT', 'ERR_CREDENTIALS']);
@@ -65,6 +66,7 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       ...KEY_SOURCE_OPTIONS,
       report: { type: 'string' },
       concurrency: { type: 'string' },
+      workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
@@ -76,6 +78,10 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
   const concurrency = values.concurrency === undefined ? 64 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
     throw new UsageError(`--concurrency must be an integer from 1 to 10000, not ${values.concurrency}`);
+  }
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new UsageError(`--workers must be an integer from 1 to 256, not ${values.workers}`);
   }
   if (values.resume && values.report === undefined)
     throw new UsageError('--resume needs the --report of the interrupted run');
@@ -97,6 +103,7 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       ...(io.stdin === undefined ? {} : { stdin: io.stdin as Readable }),
       ...(values.report === undefined ? {} : { report: values.report }),
       concurrency,
+      workers,
       resume: values.resume,
       signal: stop.signal,
       ...(showProgress

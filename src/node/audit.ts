@@ -14,6 +14,10 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { judgeRecord, parseRecord, type Verdict } from '../audit/record.js';
 import type { KeyRingCore } from '../cache/key-ring.js';
+import { AuditPool } from './audit-pool.js';
+
+/** Lines sent to a worker at once: large enough to amortise the message, small enough to balance. */
+const BATCH_LINES = 128;
 
 /** Longest line judged; longer lines become ERR_RECORD_FORMAT without being held in memory. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -25,8 +29,10 @@ export interface AuditOptions {
   readonly stdin?: Readable;
   /** Where to write the JSON Lines report; none when undefined. */
   readonly report?: string;
-  /** Records judged at once. Default 64. */
+  /** Records judged at once in this thread (without workers). Default 64. */
   readonly concurrency?: number;
+  /** Worker threads; 1 (the default) judges in this thread. */
+  readonly workers?: number;
   /**
    * Continue an interrupted job: the complete lines of the existing report are the records already
    * judged (a partial last line is cut off); those input lines are skipped, not re-verified, and
@@ -246,7 +252,11 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   const byKeyVersion: Record<string, Tally> = {};
   const byAlgorithm: Record<string, Tally> = {};
   const byErrorCode: Record<string, number> = {};
-  const window: Promise<Verdict>[] = [];
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError('audit: workers must be a positive integer');
+  // Verdicts come back in batches (one record per batch without workers), kept in input order.
+  const window: Promise<readonly Verdict[]>[] = [];
   let lastProgress = started;
 
   const count = (verdict: Verdict) => {
@@ -276,6 +286,21 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   };
 
   let stoppedEarly = false;
+  const pool = workers > 1 ? new AuditPool(options.ring, workers) : undefined;
+  const limit = pool === undefined ? concurrency : workers * 4;
+  let batch: string[] = [];
+  let batchStart = 0;
+  const flush = () => {
+    if (pool === undefined || batch.length === 0) return;
+    const judged = pool.judge(batchStart, batch);
+    // Observed now, awaited in order later: a worker failure must not surface as unhandled.
+    judged.catch(() => undefined);
+    window.push(judged);
+    batch = [];
+  };
+  const drainOne = async () => {
+    for (const verdict of await (window.shift() as Promise<readonly Verdict[]>)) await settle(verdict);
+  };
   const job = (async () => {
     let lineNumber = 0;
     for await (const line of splitLines(inputBytes(options))) {
@@ -299,33 +324,47 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
         stoppedEarly = true;
         break;
       }
-      window.push(
-        line.tooLongBytes === undefined
-          ? judgeRecord(options.ring, line.text, lineNumber)
-          : Promise.resolve({
+      if (line.tooLongBytes !== undefined) {
+        flush();
+        window.push(
+          Promise.resolve([
+            {
               line: lineNumber,
               valid: false,
               error: {
                 code: 'ERR_RECORD_FORMAT',
                 message: `line of ${line.tooLongBytes} bytes; records are at most ${MAX_LINE_BYTES}`,
               },
-            }),
-      );
-      if (window.length >= concurrency) await settle(await (window.shift() as Promise<Verdict>));
+            },
+          ]),
+        );
+      } else if (pool === undefined) {
+        window.push(judgeRecord(options.ring, line.text, lineNumber).then((verdict) => [verdict]));
+      } else {
+        if (batch.length === 0) batchStart = lineNumber;
+        batch.push(line.text);
+        if (batch.length >= BATCH_LINES) flush();
+      }
+      while (window.length >= limit) await drainOne();
     }
+    flush();
     await previous?.return(undefined);
     if (lineNumber < resumedAfter) {
       throw new RangeError(
         `audit: the report has ${resumedAfter} lines but the input only ${lineNumber}; is it the report of this input?`,
       );
     }
-    while (window.length > 0) await settle(await (window.shift() as Promise<Verdict>));
+    while (window.length > 0) await drainOne();
     if (report !== undefined)
       await new Promise<void>((resolve, reject) =>
         report.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
   })();
-  await (reportFailed === undefined ? job : Promise.race([job, reportFailed]));
+  try {
+    await (reportFailed === undefined ? job : Promise.race([job, reportFailed]));
+  } finally {
+    await pool?.close();
+  }
   const elapsedMs = performance.now() - started;
   return {
     ...counts,

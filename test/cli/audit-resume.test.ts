@@ -108,7 +108,7 @@ describe('audit --resume', () => {
     ]);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toContain('the report has 400 lines but the input only 300');
-    const noReport = await runCommand(['audit', input, '--keys', keys, '--resume']);
+    const noReport = await runCommand(['audit', '--workers', '1', input, '--keys', keys, '--resume']);
     expect(noReport.code).toBe(2);
     expect(noReport.stderr).toContain('--resume needs the --report');
   });
@@ -140,7 +140,18 @@ describe('audit --resume', () => {
     expect(first.stderr).toContain('run again with --resume to continue');
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(40_000);
-    const second = await runCommand(['audit', big, '--keys', keys, '--report', report, '--resume', '--json']);
+    const second = await runCommand([
+      'audit',
+      '--workers',
+      '1',
+      big,
+      '--keys',
+      keys,
+      '--report',
+      report,
+      '--resume',
+      '--json',
+    ]);
     expect(second.code).toBe(1);
     const lines = readFileSync(report, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(40_000);

@@ -25,6 +25,8 @@ describe('the shipped sample audit', () => {
     const report = join(directory, 'records.report.jsonl');
     const result = await runCommand([
       'audit',
+      '--workers',
+      '1',
       sample('records.jsonl'),
       '--keys',
       sample('keys.json'),
@@ -52,6 +54,8 @@ describe('the shipped sample audit', () => {
     const report = join(directory, 'tampered.report.jsonl');
     const result = await runCommand([
       'audit',
+      '--workers',
+      '1',
       sample('tampered.jsonl'),
       '--keys',
       sample('keys.json'),

@@ -4,6 +4,7 @@
  * corpus (truncated lines, invalid JSON, wrong types, an empty file, a 1 MiB line, CRLF).
  */
 
+import { execFile } from 'node:child_process';
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,7 @@ function file(name: string, content: string | Uint8Array): string {
 }
 
 const audit = (records: string, ...rest: string[]) =>
-  runCommand(['audit', records, '--keys', keys, '--quiet', ...rest]);
+  runCommand(['audit', '--workers', '1', records, '--keys', keys, '--quiet', ...rest]);
 const reportOf = (path: string) =>
   readFileSync(path, 'utf8')
     .trimEnd()
@@ -173,20 +174,33 @@ describe('kms-verify audit', () => {
 
   it('reads standard input as -', async () => {
     const stdin = Readable.from([Buffer.from(`${JSON.stringify(valid[1])}\n${JSON.stringify(tampered)}\n`)]);
-    const result = await runCommand(['audit', '-', '--keys', keys, '--json'], {}, {}, stdin);
+    const result = await runCommand(
+      ['audit', '--workers', '1', '-', '--keys', keys, '--json'],
+      {},
+      {},
+      stdin,
+    );
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ records: 2, valid: 1, invalid: 1 });
   });
 
   it.each([
-    ['a missing input file', ['audit', join(directory, 'missing.jsonl'), '--keys', keys], 'ENOENT'],
-    ['no input', ['audit', '--keys', keys], 'exactly one RECORDS file'],
+    [
+      'a missing input file',
+      ['audit', '--workers', '1', join(directory, 'missing.jsonl'), '--keys', keys],
+      'ENOENT',
+    ],
+    ['no input', ['audit', '--workers', '1', '--keys', keys], 'exactly one RECORDS file'],
     [
       'a bad concurrency',
-      ['audit', 'x.jsonl', '--keys', keys, '--concurrency', '0'],
+      ['audit', '--workers', '1', 'x.jsonl', '--keys', keys, '--concurrency', '0'],
       '--concurrency must be an integer',
     ],
-    ['no key source', ['audit', 'x.jsonl'], 'give exactly one of --keys, --region and --endpoint'],
+    [
+      'no key source',
+      ['audit', '--workers', '1', 'x.jsonl'],
+      'give exactly one of --keys, --region and --endpoint',
+    ],
   ])('cannot run: %s -> exit 2', async (_what, args, fragment) => {
     const result = await runCommand(args);
     expect(result.code).toBe(2);
@@ -196,8 +210,75 @@ describe('kms-verify audit', () => {
   it('a key source that answers nothing is exit 2, not a run of failed records', async () => {
     const input = file('one.jsonl', `${JSON.stringify(valid[0])}\n`);
     const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret' };
-    const result = await runCommand(['audit', input, '--endpoint', 'http://127.0.0.1:9', '--quiet'], {}, env);
+    const result = await runCommand(
+      ['audit', '--workers', '1', input, '--endpoint', 'http://127.0.0.1:9', '--quiet'],
+      {},
+      env,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('the key source answered no request');
+  });
+});
+
+describe('kms-verify audit with worker threads (the built binary)', () => {
+  const binary = `${projectRoot}/dist/cli/main.js`;
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, [binary, ...args], { cwd: projectRoot }, (error, stdout) => {
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout });
+      });
+    });
+
+  it.each(['records.jsonl', 'tampered.jsonl'])(
+    '%s: two workers give the report of one, byte for byte',
+    async (name) => {
+      const reports = [1, 2, 3].map((workers) => join(directory, `${name}.${workers}.report`));
+      const codes = [];
+      for (const [index, workers] of [1, 2, 3].entries()) {
+        const result = await run([
+          'audit',
+          `vectors/sample/${name}`,
+          '--keys',
+          keys,
+          '--workers',
+          String(workers),
+          '--report',
+          reports[index] as string,
+          '--quiet',
+        ]);
+        codes.push(result.code);
+      }
+      expect(new Set(codes).size).toBe(1);
+      expect(readFileSync(reports[1] as string, 'utf8')).toBe(readFileSync(reports[0] as string, 'utf8'));
+      expect(readFileSync(reports[2] as string, 'utf8')).toBe(readFileSync(reports[0] as string, 'utf8'));
+    },
+  );
+
+  it('a larger file with every kind of line: workers keep input order', async () => {
+    const lines: string[] = [];
+    for (let index = 0; index < 1500; index++) {
+      const record =
+        index % 2 === 0
+          ? ecdsaRecord(`e${index}`, Buffer.from(`m${index}`))
+          : pssRecord(`p${index}`, Buffer.from(`m${index}`));
+      lines.push(
+        index % 11 === 0
+          ? '{broken'
+          : index % 7 === 0
+            ? JSON.stringify({ ...record, Value: b64(new Uint8Array(8)) })
+            : JSON.stringify(record),
+      );
+    }
+    const input = file('many.jsonl', `${lines.join('\n')}\n`);
+    const one = join(directory, 'many.1.report');
+    const two = join(directory, 'many.2.report');
+    expect(
+      (await run(['audit', input, '--keys', keys, '--workers', '1', '--report', one, '--quiet'])).code,
+    ).toBe(1);
+    expect(
+      (await run(['audit', input, '--keys', keys, '--workers', '2', '--report', two, '--quiet'])).code,
+    ).toBe(1);
+    expect(readFileSync(two, 'utf8')).toBe(readFileSync(one, 'utf8'));
+    expect(readFileSync(two, 'utf8').trimEnd().split('\n')).toHaveLength(1500);
   });
 });
