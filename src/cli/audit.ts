@@ -108,10 +108,15 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
       signal: stop.signal,
       ...(showProgress
         ? {
-            onProgress: ({ records, invalid, errors, elapsedMs }) =>
+            onProgress: ({ records, invalid, errors, elapsedMs, fraction }) => {
+              const eta =
+                fraction !== undefined && fraction > 0
+                  ? `, ETA ${Math.max(0, Math.round((elapsedMs * (1 - fraction)) / fraction / 1000))} s`
+                  : '';
               io.stderr(
-                `\r${records} records, ${Math.round((records / elapsedMs) * 1000)}/s, ${invalid} invalid, ${errors} errors`,
-              ),
+                `\r${records} records, ${Math.round((records / elapsedMs) * 1000)}/s, ${invalid} invalid, ${errors} errors${eta}   `,
+              );
+            },
           }
         : {}),
     });

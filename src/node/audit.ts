@@ -47,6 +47,8 @@ export interface AuditOptions {
 
 export interface AuditProgress {
   readonly records: number;
+  /** Fraction of the input read, when its size is known (a plain file); else undefined. */
+  readonly fraction?: number;
   readonly invalid: number;
   readonly errors: number;
   readonly elapsedMs: number;
@@ -138,17 +140,21 @@ export async function* splitLines(
   }
 }
 
-/** The input bytes, gunzipped when they start with the gzip magic bytes. */
-async function* inputBytes(options: AuditOptions): AsyncGenerator<Uint8Array> {
+/** The input bytes, gunzipped when they start with the gzip magic bytes; `read` counts raw bytes. */
+async function* inputBytes(options: AuditOptions, read: { bytes: number }): AsyncGenerator<Uint8Array> {
   const raw: Readable =
     options.input === '-' ? (options.stdin ?? process.stdin) : createReadStream(options.input);
   const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await iterator.next();
   if (first.done) return;
   const head = first.value;
+  read.bytes += head.length;
   const rest = (async function* () {
     yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      read.bytes += next.value.length;
+      yield next.value;
+    }
   })();
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
@@ -258,6 +264,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   // Verdicts come back in batches (one record per batch without workers), kept in input order.
   const window: Promise<readonly Verdict[]>[] = [];
   let lastProgress = started;
+  const read = { bytes: 0 };
+  const totalBytes =
+    options.input === '-' || options.onProgress === undefined ? undefined : (await stat(options.input)).size;
 
   const count = (verdict: Verdict) => {
     counts.records++;
@@ -277,6 +286,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
     if (options.onProgress !== undefined && now - lastProgress >= 1000) {
       lastProgress = now;
       options.onProgress({
+        ...(totalBytes === undefined || totalBytes === 0
+          ? {}
+          : { fraction: Math.min(1, read.bytes / totalBytes) }),
         records: counts.records,
         invalid: counts.invalid,
         errors: counts.errors,
@@ -303,7 +315,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditSummary> {
   };
   const job = (async () => {
     let lineNumber = 0;
-    for await (const line of splitLines(inputBytes(options))) {
+    for await (const line of splitLines(inputBytes(options, read))) {
       lineNumber++;
       if (lineNumber <= resumedAfter) {
         // Judged in an earlier run: its verdict is in the report; the record only names its key.

@@ -93,6 +93,24 @@ describe('audit --resume', () => {
     },
   );
 
+  it('reports progress about once a second, with the fraction of the input read', async () => {
+    const longer = join(directory, 'progress.jsonl');
+    writeFileSync(longer, records(200).repeat(150));
+    const seen: { records: number; fraction?: number }[] = [];
+    const summary = await runAudit({
+      ring: countingRing().ring,
+      input: longer,
+      onProgress: (progress) => seen.push(progress),
+    });
+    expect(summary.records).toBe(30_000);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const progress of seen) {
+      expect(progress.fraction).toBeGreaterThan(0);
+      expect(progress.fraction).toBeLessThanOrEqual(1);
+      expect(progress.records).toBeLessThan(30_000);
+    }
+  });
+
   it('refuses a report longer than the input, and --resume without --report', async () => {
     const long = join(directory, 'long.report.jsonl');
     writeFileSync(long, '{"line":1,"valid":true}\n'.repeat(400));
