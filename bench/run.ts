@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- AREA] [--rounds N] [--slice MS]`: runs the benchmark groups of an area (or all)
- * and prints a markdown table of rates and ratios against the best peer of each group.
+ * and prints a markdown table of rates and ratios against the best peer of each group. The audit
+ * area runs whole jobs instead (100k and 1M records, 1 and 2 workers) and needs `npm run build`.
  */
 
 import { parseArgs } from 'node:util';
+import { auditRuns, formatAuditRuns } from './audit.js';
 import { encryptGroups } from './encrypt.js';
 import { keyRingGroups } from './key-ring.js';
 import { formatResults, type Group, runGroup } from './runner.js';
@@ -23,12 +25,17 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-const areas = positionals.length > 0 ? positionals : [...AREAS.keys()];
+const areas = positionals.length > 0 ? positionals : [...AREAS.keys(), 'audit'];
 const options = { rounds: Number(values.rounds), sliceMs: Number(values.slice) };
 console.log(
   `node ${process.version}, ${options.rounds} interleaved rounds of ${options.sliceMs} ms per candidate\n`,
 );
 for (const area of areas) {
+  if (area === 'audit') {
+    // Whole-job runs in child processes: rates and peak RSS, not interleaved micro-rounds.
+    console.log(`## audit\n\n${formatAuditRuns(auditRuns())}\n`);
+    continue;
+  }
   const groups = AREAS.get(area);
   if (groups === undefined)
     throw new Error(`unknown benchmark area ${area}; known: ${[...AREAS.keys()].join(', ')}`);

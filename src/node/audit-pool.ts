@@ -12,6 +12,25 @@ import type { FromWorker, RelayedError, ToWorker } from './audit-worker.js';
 
 const YOUNG_GENERATION_MB = 8;
 
+/**
+ * The parent's Node flags minus those that describe how the parent's own code was given (`-e`,
+ * `--input-type`, ...): a worker inheriting them fails (ERR_INPUT_TYPE_NOT_ALLOWED under node -e).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
+      index++;
+      continue;
+    }
+    if (arg.startsWith('--input-type') || arg.startsWith('--eval=') || arg.startsWith('--print=')) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
 interface Member {
   readonly worker: Worker;
   outstanding: number;
@@ -35,6 +54,7 @@ export class AuditPool {
       // default semi-spaces took up to 251 MB on 1M records; the job's bound is 256 MB).
       const worker = new Worker(new URL('./audit-worker.js', import.meta.url), {
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        execArgv: workerExecArgv(),
       });
       const member: Member = { worker, outstanding: 0 };
       member.worker.on('message', (message: FromWorker) => this.onMessage(member, message));

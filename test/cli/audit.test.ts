@@ -4,7 +4,7 @@
  * corpus (truncated lines, invalid JSON, wrong types, an empty file, a 1 MiB line, CRLF).
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -253,6 +253,21 @@ describe('kms-verify audit with worker threads (the built binary)', () => {
       expect(readFileSync(reports[2] as string, 'utf8')).toBe(readFileSync(reports[0] as string, 'utf8'));
     },
   );
+
+  it('works when the host was started with node -e (workers must not inherit --input-type)', () => {
+    const script = `
+      import { runCli } from ${JSON.stringify(`${projectRoot}/dist/cli/run.js`)};
+      import { processIo } from ${JSON.stringify(`${projectRoot}/dist/cli/io.js`)};
+      process.exitCode = await runCli(['audit', 'vectors/sample/records.jsonl', '--keys', ${JSON.stringify(keys)}, '--workers', '2', '--quiet'], processIo);
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout).toMatch(/^records\s+valid/);
+  });
 
   it('a larger file with every kind of line: workers keep input order', async () => {
     const lines: string[] = [];
