@@ -254,11 +254,6 @@ export class DerReader {
     }
   }
 
-  /** The whole encoding (tag, length and content) of an element already read. */
-  encoding(element: DerElement): Uint8Array {
-    return this.bytes.subarray(element.start, element.end);
-  }
-
   content(element: DerElement): Uint8Array {
     return this.bytes.subarray(element.contentStart, element.end);
   }
