@@ -37,19 +37,37 @@ export function emsaPkcs1v15Matches(em: Uint8Array, digest: Uint8Array): boolean
   return equalBytes(em, expected);
 }
 
-async function mgf1(seed: Uint8Array, length: number, sha256: Sha256): Promise<Uint8Array> {
+function isPromise<Value>(value: Value | Promise<Value>): value is Promise<Value> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Calls `next` with the value, at once when it is already there: a synchronous hash (node:crypto)
+ * then takes no promise round trips, an asynchronous one (Web Crypto) is awaited.
+ */
+function then<Value, Result>(
+  value: Value | Promise<Value>,
+  next: (value: Value) => Result | Promise<Result>,
+): Result | Promise<Result> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
+
+/** MGF1 (RFC 8017 §B.2.1): SHA-256(seed || counter) blocks, concatenated and cut to `length`. */
+function mgf1(seed: Uint8Array, length: number, sha256: Sha256): Uint8Array | Promise<Uint8Array> {
   const blocks = Math.ceil(length / HASH_LENGTH);
-  const input = new Uint8Array(seed.length + 4);
-  input.set(seed);
   const hashes: (Uint8Array | Promise<Uint8Array>)[] = [];
   for (let counter = 0; counter < blocks; counter++) {
-    const block = input.slice();
+    const block = new Uint8Array(seed.length + 4);
+    block.set(seed);
     new DataView(block.buffer).setUint32(seed.length, counter);
     hashes.push(sha256(block));
   }
-  const mask = new Uint8Array(blocks * HASH_LENGTH);
-  for (const [index, hash] of (await Promise.all(hashes)).entries()) mask.set(hash, index * HASH_LENGTH);
-  return mask.subarray(0, length);
+  const assemble = (done: readonly Uint8Array[]) => {
+    const mask = new Uint8Array(blocks * HASH_LENGTH);
+    for (const [index, hash] of done.entries()) mask.set(hash, index * HASH_LENGTH);
+    return mask.subarray(0, length);
+  };
+  return hashes.some(isPromise) ? Promise.all(hashes).then(assemble) : assemble(hashes as Uint8Array[]);
 }
 
 /**
@@ -57,13 +75,13 @@ async function mgf1(seed: Uint8Array, length: number, sha256: Sha256): Promise<U
  * of the public operation; emBits = modBits - 1, so when modBits - 1 is a multiple of 8 the first
  * byte of the k bytes must be zero (RFC 8017 §8.1.2 step 2c).
  */
-export async function emsaPssMatches(
+export function emsaPssMatches(
   recovered: Uint8Array,
   digest: Uint8Array,
   modulusBits: number,
   saltLength: number,
   sha256: Sha256,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   const emBits = modulusBits - 1;
   const emLength = Math.ceil(emBits / 8);
   let em = recovered;
@@ -79,15 +97,16 @@ export async function emsaPssMatches(
   const unusedBits = 8 * emLength - emBits;
   const topMask = 0xff >>> unusedBits;
   if (((maskedDb[0] as number) & ~topMask & 0xff) !== 0) return false;
-  const db = await mgf1(h, dbLength, sha256);
-  for (let index = 0; index < dbLength; index++)
-    db[index] = (db[index] as number) ^ (maskedDb[index] as number);
-  db[0] = (db[0] as number) & topMask;
-  const paddingLength = dbLength - saltLength - 1;
-  for (let index = 0; index < paddingLength; index++) if (db[index] !== 0) return false;
-  if (db[paddingLength] !== 0x01) return false;
-  const mPrime = new Uint8Array(8 + HASH_LENGTH + saltLength);
-  mPrime.set(digest, 8);
-  mPrime.set(db.subarray(dbLength - saltLength), 8 + HASH_LENGTH);
-  return equalBytes(h, await sha256(mPrime));
+  return then(mgf1(h, dbLength, sha256), (db) => {
+    for (let index = 0; index < dbLength; index++)
+      db[index] = (db[index] as number) ^ (maskedDb[index] as number);
+    db[0] = (db[0] as number) & topMask;
+    const paddingLength = dbLength - saltLength - 1;
+    for (let index = 0; index < paddingLength; index++) if (db[index] !== 0) return false;
+    if (db[paddingLength] !== 0x01) return false;
+    const mPrime = new Uint8Array(8 + HASH_LENGTH + saltLength);
+    mPrime.set(digest, 8);
+    mPrime.set(db.subarray(dbLength - saltLength), 8 + HASH_LENGTH);
+    return then(sha256(mPrime), (hPrime) => equalBytes(h, hPrime));
+  });
 }
