@@ -7,7 +7,7 @@
  * verification about four times faster (measured on SM2: ~1,100/s without, ~4,400/s with a w=7
  * table). Tables cost time to build (~13 ms) and memory to keep (~230 KiB at w=7), so a point gets
  * one only after `hotAfterUses` verifications, and at most `maxTables` points hold one at a time
- * (the least recently promoted loses its table first).
+ * (the least recently used loses its table first).
  */
 
 import {
@@ -112,7 +112,8 @@ export class PreparedPoint {
   }
 
   private countUse(): void {
-    if (this.table === undefined && ++this.uses >= policy.hotAfterUses) tables.promote(this);
+    if (this.table !== undefined) tables.touch(this);
+    else if (++this.uses >= policy.hotAfterUses) tables.promote(this);
   }
 
   attachTable(): void {
@@ -123,11 +124,19 @@ export class PreparedPoint {
     this.table = undefined;
     this.uses = 0;
   }
+
+  get hasTable(): boolean {
+    return this.table !== undefined;
+  }
 }
 
-/** The points currently holding tables, oldest promotion first. */
+/** The points currently holding tables, least recently used first (a Set keeps insertion order). */
 const tables = {
   holders: new Set<PreparedPoint>(),
+  touch(prepared: PreparedPoint): void {
+    this.holders.delete(prepared);
+    this.holders.add(prepared);
+  },
   promote(prepared: PreparedPoint): void {
     while (this.holders.size > 0 && this.holders.size >= policy.maxTables) {
       const oldest = this.holders.values().next().value as PreparedPoint;

@@ -20,11 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KmsVerifyError, parsePublicKey, verify as webVerify } from '../../src/index.js';
+import { type EcPublicKey, KmsVerifyError, parsePublicKey, verify as webVerify } from '../../src/index.js';
 import { P256, SECP256K1, SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
 import { precomputationPolicy, setPrecomputationPolicy, tabledPointCount } from '../../src/verify/ecc.js';
+import { preparedPoint } from '../../src/verify/prepared.js';
 import type { VerifyOptions } from '../../src/verify/verify.js';
 import { bigToBytes, bitString, nul, OIDS, oid, seq, tlv, uint } from '../helpers/der-builder.js';
 
@@ -564,6 +565,33 @@ describe('per-key precomputation', () => {
       }
       expect(tabledPointCount()).toBeLessThanOrEqual(2);
       expect(tabledPointCount()).toBeGreaterThanOrEqual(Math.min(2, before + 1));
+    } finally {
+      setPrecomputationPolicy(saved);
+    }
+  });
+
+  it('the bound is least recently used: a key in constant use keeps its table', async () => {
+    const saved = precomputationPolicy();
+    setPrecomputationPolicy({ hotAfterUses: 1, maxTables: 2, window: 4 });
+    try {
+      const keys = [0, 1, 2].map(() => {
+        const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+        const key = parsePublicKey(pair.publicKey.export({ type: 'spki', format: 'der' }));
+        return { key, signature: new Uint8Array(sign('sha256', message, pair.privateKey)) };
+      });
+      const use = async (index: number) => {
+        const { key, signature } = keys[index] as (typeof keys)[number];
+        expect(await webVerify({ key, algorithm: 'ECDSA_SHA_256', digest: sha256(message), signature })).toBe(
+          true,
+        );
+      };
+      const hasTable = (index: number) =>
+        preparedPoint((keys[index] as (typeof keys)[number]).key as EcPublicKey).hasTable;
+      await use(0);
+      await use(1);
+      await use(0); // key 0 is now the most recently used
+      await use(2); // promoting key 2 evicts the least recently used: key 1
+      expect([hasTable(0), hasTable(1), hasTable(2)]).toEqual([true, false, true]);
     } finally {
       setPrecomputationPolicy(saved);
     }
