@@ -1,0 +1,184 @@
+/**
+ * Chromium for tests and benchmarks: `launchChromium()` starts the headless Chromium of the npm package
+ * `@sparticuz/chromium` under `playwright-core`, and `serveStatic()` serves pages to it from
+ * http://127.0.0.1 on an ephemeral port. Web Crypto (`crypto.subtle`) exists only in a secure context
+ * (W3C Secure Contexts §3.1: loopback http counts, file: and about:blank do not), so every page that
+ * exercises the library must come from such a server.
+ *
+ * ```ts
+ * const browser = await launchChromium();
+ * const server = await serveStatic({ root: 'examples/browser', files: { '/kms-verify.js': bundle } });
+ * const page = await browser.newPage();
+ * await page.goto(`${server.url}/index.html`);
+ * ...
+ * await browser.close();
+ * await server.close();
+ * ```
+ *
+ * Node-only, like every test helper.
+ */
+
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { readFile, realpath } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve, sep } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import { type Browser, chromium as playwright } from 'playwright-core';
+
+export type { Browser, Page } from 'playwright-core';
+
+/**
+ * Without these, Chromium's background services (component updates, sync, safe-browsing lists) dial
+ * out at start-up; on a machine without outbound network they are refused and only add noise.
+ */
+const QUIET_FLAGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface LaunchOptions {
+  /** Upper bound for unpacking and starting the browser, in milliseconds. Default 60,000. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Starts headless Chromium and returns the playwright Browser; the caller closes it. Playwright gives
+ * each launch its own temporary profile directory (removed on close), so parallel test files never
+ * share state.
+ */
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const executablePath = await unpackedExecutable(timeoutMs);
+  return playwright.launch({
+    executablePath,
+    headless: true,
+    args: [...chromium.args, ...QUIET_FLAGS],
+    timeout: timeoutMs,
+  });
+}
+
+/**
+ * `chromium.executablePath()` unpacks the brotli-compressed browser to /tmp/chromium on first use
+ * (about 1.5 s) and afterwards only checks that the file exists. Two test processes unpacking at once
+ * would each see the other's half-written file as done, so the first unpack runs under a directory
+ * lock (mkdir is atomic) that the others wait for.
+ */
+async function unpackedExecutable(timeoutMs: number): Promise<string> {
+  const target = join(tmpdir(), 'chromium');
+  const lock = join(tmpdir(), 'kms-verify-chromium-unpack.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else is unpacking; a lock older than the timeout is a crashed holder's and is broken.
+      if (Date.now() - lockAge(lock) > timeoutMs) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline)
+        throw new Error(`Chromium unpack lock ${lock} held for over ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    try {
+      return existsSync(target) ? target : await chromium.executablePath();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+function lockAge(lock: string): number {
+  try {
+    return statSync(lock).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.pem': 'text/plain; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+};
+
+/** The Content-Type for a path by its extension; unknown ones are served as bytes. */
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export interface StaticServerOptions {
+  /** A directory served read-only; `/` maps to `/index.html`. Nothing outside it is ever served. */
+  readonly root?: string;
+  /** In-memory files by URL path (`'/kms-verify.js'`), served before `root` is consulted. */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Interface to listen on. Default 127.0.0.1 (a secure context for Chromium). */
+  readonly host?: string;
+}
+
+export interface StaticServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `files` and the `root` directory over HTTP on an ephemeral port. GET and HEAD only; paths
+ * that are not plain (`..`, backslashes, NUL, undecodable escapes) get 400, and a resolved path or
+ * symbolic link that leaves `root` gets 404, so no request can read outside it.
+ */
+export async function serveStatic(options: StaticServerOptions): Promise<StaticServer> {
+  const root = options.root === undefined ? undefined : await realpath(resolve(options.root));
+  const files = new Map(Object.entries(options.files ?? {}));
+  const server = createServer(async (request, response) => {
+    const send = (status: number, body: string | Uint8Array, type = 'text/plain; charset=utf-8') => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    };
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed\n');
+    // The raw request target, not a URL object: the URL parser would quietly resolve `..` segments,
+    // and a traversal attempt deserves a refusal, not a lookup somewhere else.
+    let path: string;
+    try {
+      path = decodeURIComponent((request.url ?? '/').split(/[?#]/)[0] as string);
+    } catch {
+      return send(400, 'bad path\n');
+    }
+    if (!path.startsWith('/') || /(^|\/)\.\.?(\/|$)|\\|\0/.test(path)) return send(400, 'bad path\n');
+    if (path.endsWith('/')) path += 'index.html';
+    const inMemory = files.get(path);
+    if (inMemory !== undefined) return send(200, inMemory, contentTypeFor(path));
+    if (root === undefined) return send(404, 'not found\n');
+    try {
+      const real = await realpath(join(root, path));
+      if (!real.startsWith(root + sep)) return send(404, 'not found\n');
+      send(200, await readFile(real), contentTypeFor(real));
+    } catch {
+      send(404, 'not found\n');
+    }
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, options.host ?? '127.0.0.1', done);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
