@@ -133,6 +133,12 @@ export const SIGNING_ALGORITHMS: ReadonlyMap<string, SigningAlgorithmDescriptor>
   ].map((descriptor) => [descriptor.name, descriptor]),
 );
 
+/**
+ * The SM2 user ID KMS signs with, 1234567812345678 (GM/T 0009-2012 §10). Here rather than in
+ * src/sm/ so that importing it does not pull SM2 and SM3 code into a bundle's main chunk.
+ */
+export const DEFAULT_SM2_USER_ID: Uint8Array = new TextEncoder().encode('1234567812345678');
+
 /* ------------------------------------------------------------------------------------------------
  * Encryption algorithms, as KMS names them (AsymmetricEncrypt / AsymmetricDecrypt `Algorithm`).
  */

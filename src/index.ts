@@ -10,6 +10,7 @@ import { createVerify } from './verify/verify.js';
 import { webBackend } from './verify/web-backend.js';
 
 export {
+  DEFAULT_SM2_USER_ID,
   type EcKeySpec,
   type EcKeySpecDescriptor,
   ENCRYPTION_ALGORITHMS,
@@ -35,7 +36,7 @@ export type {
   RingVerifyOptions,
 } from './cache/key-ring.js';
 export type { EncryptOptions } from './encrypt/encrypt.js';
-export type { Sm2CiphertextFormat } from './encrypt/sm2.js';
+export type { Sm2CiphertextFormat } from './encrypt/sm2-format.js';
 export {
   AlgorithmMismatchError,
   AlgorithmUnsupportedError,
@@ -76,7 +77,6 @@ export {
   type RsaPssParameters,
   type RsaPublicKey,
 } from './keys/types.js';
-export { DEFAULT_SM2_USER_ID } from './sm/sm2.js';
 export type { SignatureFormat } from './verify/signature.js';
 export type { VerifyOptions } from './verify/verify.js';
 
@@ -84,13 +84,13 @@ export type { VerifyOptions } from './verify/verify.js';
  * Verifies a KMS signature offline. Resolves to true or false (false also for malformed signature
  * bytes); rejects with AlgorithmMismatchError when the key cannot be used with the algorithm.
  */
-export const verify: ReturnType<typeof createVerify> = createVerify(webBackend);
+export const verify: ReturnType<typeof createVerify> = /* @__PURE__ */ createVerify(webBackend);
 
 /**
  * Encrypts to a KMS public key offline; the result is what KMS AsymmetricDecrypt accepts. Rejects
  * with PlaintextTooLargeError above KMS's limit and AlgorithmMismatchError for the wrong key.
  */
-export const encrypt: ReturnType<typeof createEncrypt> = createEncrypt(webEncryptBackend);
+export const encrypt: ReturnType<typeof createEncrypt> = /* @__PURE__ */ createEncrypt(webEncryptBackend);
 
 /**
  * KMS public keys fetched once through a fetcher and kept: verify and encrypt by KeyId and

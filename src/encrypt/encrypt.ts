@@ -7,11 +7,12 @@
 
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithmDescriptor } from '../algorithms.js';
 import { AlgorithmMismatchError, AlgorithmUnsupportedError, PlaintextTooLargeError } from '../errors.js';
+import { lazyModule } from '../internal/lazy.js';
 import { type PublicKeyInput, parsePublicKey } from '../keys/parse.js';
 import type { EcPublicKey, KmsPublicKey, RsaPublicKey } from '../keys/types.js';
 import { preparedPoint } from '../verify/prepared.js';
 import type { EncryptBackend } from './backend.js';
-import { SM2_CIPHERTEXT_FORMATS, type Sm2CiphertextFormat, sm2Encrypt } from './sm2.js';
+import { SM2_CIPHERTEXT_FORMATS, type Sm2CiphertextFormat } from './sm2-format.js';
 
 export interface EncryptOptions {
   /** A key from parsePublicKey, or key material it accepts (e.g. the PEM GetPublicKey returns). */
@@ -86,12 +87,16 @@ function checked(options: EncryptOptions): {
   return { algorithm, key, plaintext, format: sm2Format ?? 'c1c3c2' };
 }
 
+/** SM2PKE with its SM3 and KDF, loaded on the first SM2 encryption (see src/internal/lazy.ts). */
+const sm2Module = lazyModule(() => import('./sm2.js'));
+
 /** Builds the public encrypt function over one backend. */
 export function createEncrypt(backend: EncryptBackend): (options: EncryptOptions) => Promise<Uint8Array> {
   return async function encrypt(options: EncryptOptions): Promise<Uint8Array> {
     const { algorithm, key, plaintext, format } = checked(options);
     if (algorithm.scheme === 'RSAES-OAEP')
       return backend.rsaOaepEncrypt(key as RsaPublicKey, algorithm, plaintext);
-    return sm2Encrypt(preparedPoint(key as EcPublicKey), plaintext, format);
+    const sm2 = sm2Module.loaded() ?? (await sm2Module.load());
+    return sm2.sm2Encrypt(preparedPoint(key as EcPublicKey), plaintext, format);
   };
 }

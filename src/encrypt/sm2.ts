@@ -25,14 +25,9 @@ import { encodeElement, encodeUnsignedInteger, TAG } from '../keys/der.js';
 import { sm2Kdf } from '../sm/sm2.js';
 import { Sm3 } from '../sm/sm3.js';
 import type { PreparedPoint } from '../verify/ecc.js';
+import type { Sm2CiphertextFormat } from './sm2-format.js';
 
-export type Sm2CiphertextFormat = 'c1c3c2' | 'c1c2c3' | 'asn1';
-
-export const SM2_CIPHERTEXT_FORMATS: ReadonlySet<string> = new Set<Sm2CiphertextFormat>([
-  'c1c3c2',
-  'c1c2c3',
-  'asn1',
-]);
+export { SM2_CIPHERTEXT_FORMATS, type Sm2CiphertextFormat } from './sm2-format.js';
 
 /** A uniformly random scalar in [1, n-1] by rejection sampling from the CSPRNG. */
 export function randomScalar(n: bigint): bigint {

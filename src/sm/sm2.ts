@@ -14,7 +14,7 @@ import { bigIntToBytes } from '../internal/hex.js';
 import { SM2 } from '../keys/curves.js';
 import { Sm3, sm3 } from './sm3.js';
 
-export const DEFAULT_SM2_USER_ID: Uint8Array = new TextEncoder().encode('1234567812345678');
+export { DEFAULT_SM2_USER_ID } from '../algorithms.js';
 
 /** ENTL is 16 bits of bit length, so an ID is at most 8191 bytes. */
 export const MAX_SM2_USER_ID_BYTES = 8191;

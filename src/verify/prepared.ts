@@ -9,12 +9,8 @@
 import { KEY_SPECS } from '../algorithms.js';
 import { bytesToBigInt } from '../internal/hex.js';
 import type { EcPublicKey, KmsPublicKey, RsaPublicKey } from '../keys/types.js';
-import { sm2Z } from '../sm/sm2.js';
 import { PreparedPoint } from './ecc.js';
 import type { RsaPublicNumbers } from './rsa.js';
-
-/** Distinct SM2 user IDs remembered per key; an application uses one or a few. */
-const MAX_USER_IDS_PER_KEY = 16;
 
 interface Prepared {
   readonly native: Map<string, unknown>;
@@ -61,15 +57,7 @@ export function preparedPoint(key: EcPublicKey): PreparedPoint {
   return entry.point;
 }
 
-/** Z_A for this key and user ID, computed once per pair. */
-export function sm2ZFor(key: EcPublicKey, userId: Uint8Array): Uint8Array {
-  const { zByUserId } = preparedFor(key);
-  const id = String.fromCharCode(...userId);
-  let z = zByUserId.get(id);
-  if (z === undefined) {
-    z = sm2Z(key.point, userId);
-    if (zByUserId.size >= MAX_USER_IDS_PER_KEY) zByUserId.delete(zByUserId.keys().next().value as string);
-    zByUserId.set(id, z);
-  }
-  return z;
+/** The key's SM2 Z values by user ID (filled by verify/sm2.ts, which SM2 verification loads lazily). */
+export function sm2ZCache(key: EcPublicKey): Map<string, Uint8Array> {
+  return preparedFor(key).zByUserId;
 }

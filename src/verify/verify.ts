@@ -11,13 +11,13 @@
 
 import { SIGNING_ALGORITHMS, type SignatureScheme, type SigningAlgorithmDescriptor } from '../algorithms.js';
 import { AlgorithmMismatchError, AlgorithmUnsupportedError } from '../errors.js';
+import { lazyModule } from '../internal/lazy.js';
 import { type PublicKeyInput, parsePublicKey } from '../keys/parse.js';
 import type { EcPublicKey, KmsPublicKey, RsaPublicKey } from '../keys/types.js';
-import { DEFAULT_SM2_USER_ID, sm2Digest } from '../sm/sm2.js';
 import type { VerifyBackend } from './backend.js';
-import { ecdsaVerify, sm2Verify } from './ecc.js';
+import { ecdsaVerify } from './ecc.js';
 import { emsaPkcs1v15Matches, emsaPssMatches } from './emsa.js';
-import { preparedPoint, sm2ZFor } from './prepared.js';
+import { preparedPoint } from './prepared.js';
 import { decodeSignature, type SignatureFormat } from './signature.js';
 
 export interface VerifyOptions {
@@ -44,7 +44,8 @@ interface VerifyRequest {
   readonly digest: Uint8Array | undefined;
   readonly signature: Uint8Array;
   readonly signatureFormat: SignatureFormat;
-  readonly userId: Uint8Array;
+  /** SM2DSA over a message: the signer's user ID, or undefined for KMS's default. */
+  readonly userId: Uint8Array | undefined;
 }
 
 function isBytes(value: unknown): value is Uint8Array {
@@ -140,14 +141,12 @@ function request(options: VerifyOptions): VerifyRequest {
     digest,
     signature,
     signatureFormat: signatureFormat ?? 'der',
-    userId:
-      userId === undefined
-        ? DEFAULT_SM2_USER_ID
-        : typeof userId === 'string'
-          ? new TextEncoder().encode(userId)
-          : userId,
+    userId: typeof userId === 'string' ? new TextEncoder().encode(userId) : userId,
   };
 }
+
+/** SM2 and SM3 code, loaded on the first SM2DSA verification (see src/internal/lazy.ts). */
+const sm2Module = lazyModule(() => import('./sm2.js'));
 
 type SchemeVerifier = (request: VerifyRequest, backend: VerifyBackend) => Promise<boolean>;
 
@@ -194,8 +193,8 @@ const SCHEMES: ReadonlyMap<SignatureScheme, SchemeVerifier> = new Map<SignatureS
       const point = preparedPoint(key);
       const value = decodeSignature(request.signature, request.signatureFormat, point.curve);
       if (value === null) return false;
-      const digest = request.digest ?? sm2Digest(sm2ZFor(key, request.userId), request.message as Uint8Array);
-      return sm2Verify(point, digest, value);
+      const sm2 = sm2Module.loaded() ?? (await sm2Module.load());
+      return sm2.sm2VerifySignature(key, point, value, request.digest, request.message, request.userId);
     },
   ],
 ]);
