@@ -1,6 +1,6 @@
 /**
- * `npm run example:browser [-- --port N]`: bundles the library's runtime-neutral entry (src/index.ts)
- * with esbuild, exactly as a browser app would ship it, and serves the example page next to it from
+ * `npm run example:browser [-- --port N]`: serves the example page and the library's runtime-neutral
+ * bundle (dist/web/kms-verify.js, which `npm run build` writes; the script builds first) from
  * http://127.0.0.1 — a secure context, which Web Crypto requires (file: URLs have no crypto.subtle).
  *
  * Only the page's own files and the bundle are served, from a fixed list: there is no directory
@@ -12,10 +12,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 
 const HERE = new URL('./', import.meta.url);
-const ENTRY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+const DEFAULT_BUNDLE = new URL('../../dist/web/kms-verify.js', import.meta.url);
 
 const PAGE_FILES: Readonly<Record<string, string>> = {
   '/index.html': 'text/html; charset=utf-8',
@@ -23,20 +22,19 @@ const PAGE_FILES: Readonly<Record<string, string>> = {
   '/style.css': 'text/css; charset=utf-8',
 };
 
-/** The public entry as one ES module for the neutral platform, as a bundler would ship it. */
-export async function buildLibraryBundle(options: { minify?: boolean } = {}): Promise<string> {
-  const result = await build({
-    entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    minify: options.minify ?? false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
+export interface ExampleServerOptions {
+  /** Port to listen on (127.0.0.1); 0 picks a free one. Default 0. */
+  readonly port?: number;
+  /** The library bundle's source text; default the contents of dist/web/kms-verify.js. */
+  readonly bundle?: string;
+}
+
+async function defaultBundle(): Promise<string> {
+  try {
+    return await readFile(DEFAULT_BUNDLE, 'utf8');
+  } catch (error) {
+    throw new Error(`${fileURLToPath(DEFAULT_BUNDLE)} is missing: run npm run build first`, { cause: error });
+  }
 }
 
 export interface ExampleServer {
@@ -45,13 +43,14 @@ export interface ExampleServer {
   close(): Promise<void>;
 }
 
-/** Builds the bundle once and serves the page; port 0 picks a free port. */
-export async function startExampleServer(options: { port?: number } = {}): Promise<ExampleServer> {
+/** Serves the page and the bundle until closed. */
+export async function startExampleServer(options: ExampleServerOptions = {}): Promise<ExampleServer> {
   const files = new Map<string, { body: string | Buffer; type: string }>();
   for (const [path, type] of Object.entries(PAGE_FILES)) {
     files.set(path, { body: await readFile(new URL(`.${path}`, HERE)), type });
   }
-  files.set('/kms-verify.js', { body: await buildLibraryBundle(), type: 'text/javascript; charset=utf-8' });
+  const bundle = options.bundle ?? (await defaultBundle());
+  files.set('/kms-verify.js', { body: bundle, type: 'text/javascript; charset=utf-8' });
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split(/[?#]/)[0];
     const file = files.get(path === '/' ? '/index.html' : (path as string));

@@ -1,7 +1,8 @@
 /**
- * The browser example (examples/browser) in headless Chromium, served by its own server exactly as
- * `npm run example:browser` serves it: the page is filled in as a user would (paste PEM, pick the
- * algorithm and mode, paste input and signature, click Verify) and the verdict text is checked.
+ * The browser example (examples/browser) in headless Chromium, served by its own server as
+ * `npm run example:browser` serves it, with the bundle that scripts/bundle-web.mjs builds: the page
+ * is filled in as a user would (paste PEM, pick the algorithm and mode, paste input and signature,
+ * click Verify) and the verdict text is checked.
  *
  * Cases come from outside this library: signatures the OpenSSL CLI made and judged
  * (vectors/signatures/signatures.json, valid ones and their tampered twins), and signatures over
@@ -15,7 +16,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleServer, startExampleServer } from '../../examples/browser/serve.js';
-import { type Browser, launchChromium, type Page } from '../helpers/chromium.js';
+import { type Browser, buildWebBundle, launchChromium, type Page } from '../helpers/chromium.js';
 import { KEY_VECTORS_DIR, PROJECT_ROOT } from '../helpers/vectors.js';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
@@ -104,7 +105,10 @@ describe('examples/browser in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    [server, browser] = await Promise.all([startExampleServer(), launchChromium()]);
+    // The bundle step of npm run build, into a temporary folder: the page gets the shipped artifact.
+    const [{ code }, launched] = await Promise.all([buildWebBundle(), launchChromium()]);
+    browser = launched;
+    server = await startExampleServer({ bundle: code });
     page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {

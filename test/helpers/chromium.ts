@@ -15,15 +15,22 @@
  * await server.close();
  * ```
  *
+ * `buildWebBundle()` runs the project's own bundle step (scripts/bundle-web.mjs, what `npm run build`
+ * writes to dist/web) into a temporary folder, so a suite tests the shipped artifact without
+ * depending on, or racing with, a build of dist/.
+ *
  * Node-only, like every test helper.
  */
 
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import chromium from '@sparticuz/chromium';
 import { type Browser, chromium as playwright } from 'playwright-core';
 
@@ -181,4 +188,30 @@ export async function serveStatic(options: StaticServerOptions): Promise<StaticS
         server.close(() => done());
       }),
   };
+}
+
+export interface WebBundle {
+  /** dist/web/kms-verify.js as `npm run build` would write it: one ES module, readable. */
+  readonly code: string;
+  /** The same, minified (dist/web/kms-verify.min.js). */
+  readonly minified: string;
+}
+
+/** Builds the runtime-neutral bundle with scripts/bundle-web.mjs into a temporary folder. */
+export async function buildWebBundle(): Promise<WebBundle> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const outdir = await mkdtemp(join(tmpdir(), 'kms-verify-web-'));
+  try {
+    await promisify(execFile)(process.execPath, ['scripts/bundle-web.mjs', '--outdir', outdir], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    const [code, minified] = await Promise.all([
+      readFile(join(outdir, 'kms-verify.js'), 'utf8'),
+      readFile(join(outdir, 'kms-verify.min.js'), 'utf8'),
+    ]);
+    return { code, minified };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
 }
