@@ -1,0 +1,171 @@
+/**
+ * The HTTP shell around the emulator: bounded request bodies (1 MiB; a larger one is refused with
+ * 413 before it is read), header and request timeouts so a stalled client cannot hold a socket
+ * forever, optional CORS for browser code (the Fetch standard's preflight: `*` does not cover the
+ * Authorization header, so requested headers are echoed), the admin endpoints under
+ * `/__emulator/`, and a close that stops accepting, cancels injected delays, finishes in-flight
+ * calls and only then resolves.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KmsApiError } from './kms-errors.js';
+import type { RawRequest } from './request.js';
+import { renderError } from './responses.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const ADMIN_PREFIX = '/__emulator/';
+
+export interface ServerAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+  readonly requestId?: string;
+}
+
+export interface ServerHooks {
+  /** A KMS call. */
+  readonly kms: (request: RawRequest) => Promise<ServerAnswer>;
+  /** An admin call under ADMIN_PREFIX (path without the prefix). */
+  readonly admin: (method: string, path: string, body: string) => Promise<ServerAnswer>;
+}
+
+export interface HttpShellOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly cors: boolean;
+}
+
+export interface HttpShell {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+  /** Aborted when close() begins: injected delays listen to it. */
+  readonly closing: AbortSignal;
+  close(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage): Promise<Uint8Array> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        request.removeAllListeners('data');
+        request.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function corsHeaders(request: IncomingMessage): Record<string, string> {
+  const requested = request.headers['access-control-request-headers'];
+  return {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers':
+      typeof requested === 'string' && requested !== '' ? requested : 'authorization, content-type, x-acs-*',
+    'access-control-expose-headers': 'x-acs-request-id',
+    'access-control-max-age': '600',
+  };
+}
+
+export async function startHttpShell(options: HttpShellOptions, hooks: ServerHooks): Promise<HttpShell> {
+  const closing = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const extra = options.cors ? corsHeaders(request) : {};
+    const send = (answer: ServerAnswer, close = false) => {
+      if (response.destroyed) return;
+      response.writeHead(answer.status, {
+        'content-type': answer.contentType,
+        ...(answer.requestId === undefined ? {} : { 'x-acs-request-id': answer.requestId }),
+        ...(close ? { connection: 'close' } : {}),
+        ...extra,
+      });
+      response.end(answer.text);
+    };
+    const method = request.method ?? 'GET';
+    const target = request.url ?? '/';
+    if (method === 'OPTIONS' && options.cors) {
+      response.writeHead(204, extra).end();
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const refusal = new KmsApiError('RequestEntityTooLarge');
+      send({ ...renderError(refusal, '', request.headers.host ?? '', 'JSON') }, true);
+      return;
+    }
+    if (target.startsWith(ADMIN_PREFIX)) {
+      const path = new URL(target, 'http://emulator.invalid').pathname.slice(ADMIN_PREFIX.length);
+      send(await hooks.admin(method, path, Buffer.from(body).toString('utf8')));
+      return;
+    }
+    if (method !== 'GET' && method !== 'POST') {
+      const refusal = new KmsApiError(
+        'UnsupportedHTTPMethod',
+        `The HTTP method ${method.slice(0, 20)} is not supported.`,
+      );
+      send(renderError(refusal, '', request.headers.host ?? '', 'JSON'));
+      return;
+    }
+    send(await hooks.kms({ method, target, headers: request.headers, body }));
+  }
+
+  const server = createServer((request, response) => {
+    const task = serve(request, response)
+      .catch((error: unknown) => {
+        if (!response.headersSent && !response.destroyed) {
+          response.writeHead(500, { 'content-type': 'text/plain;charset=utf-8' }).end(String(error));
+        }
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    host: options.host,
+    port: address.port,
+    closing: closing.signal,
+    close() {
+      closed ??= (async () => {
+        closing.abort(new Error('the emulator is closing'));
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await Promise.allSettled([...inFlight]);
+        server.closeAllConnections();
+        await stopped;
+      })();
+      return closed;
+    },
+  };
+}
