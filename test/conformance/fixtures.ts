@@ -1,0 +1,428 @@
+/**
+ * Builds the conformance fixtures in Node, with crypto we did not write: keys from vectors/keys/ in
+ * every encoding with node:crypto's SPKI fingerprint, signatures by node:crypto (RSA-PSS, PKCS#1
+ * v1.5, ECDSA on P-256 and secp256k1) and the OpenSSL CLI (SM2 with KMS's user ID), a freshly
+ * generated key of each spec for the swapped-key cases, inputs that must fail, and plaintexts. Also
+ * decrypts what each runtime encrypted: node:crypto privateDecrypt for RSA-OAEP, the test-side SM2
+ * decryptor (test/helpers/sm2-decrypt.ts) for SM2PKE. Node-only.
+ */
+
+import { spawnSync } from 'node:child_process';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  privateDecrypt,
+  sign,
+} from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_SM2_USER_ID } from '../../src/algorithms.js';
+import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
+import { readSm2PrivateScalar, type Sm2Format, sm2Decrypt } from '../helpers/sm2-decrypt.js';
+import { KEY_VECTORS_DIR, pemToDer } from '../helpers/vectors.js';
+import {
+  type EncryptionFixture,
+  type ErrorFixture,
+  type Fixtures,
+  type KeyFixture,
+  KMS_PLAINTEXT,
+  type KmsFixture,
+  type Run,
+  type SignatureFixture,
+} from './suite.js';
+
+const SPECS = ['RSA_2048', 'RSA_3072', 'EC_P256', 'EC_P256K', 'EC_SM2'] as const;
+type Spec = (typeof SPECS)[number];
+
+const text = (path: string) => readFileSync(join(KEY_VECTORS_DIR, path), 'utf8');
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+export function publicPem(spec: string): string {
+  return text(`${spec}/public.pem`);
+}
+
+export function privatePem(spec: string): string {
+  return text(`${spec}/private.pem`);
+}
+
+/** SHA-256 of the SPKI DER as node:crypto exports it, hex. */
+export function nodeFingerprint(pem: string): string {
+  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('hex');
+}
+
+function keyFixtures(): KeyFixture[] {
+  return SPECS.map((keySpec) => {
+    const encodings: Record<string, string> = {
+      'public.pem': publicPem(keySpec),
+      'der:public.der': base64(readFileSync(join(KEY_VECTORS_DIR, keySpec, 'public.der'))),
+      'public.b64': text(`${keySpec}/public.b64`).trim(),
+      'cert.pem': text(`${keySpec}/cert.pem`),
+      'csr.pem': text(`${keySpec}/csr.pem`),
+    };
+    if (keySpec.startsWith('RSA')) {
+      encodings['pkcs1.pem'] = text(`${keySpec}/pkcs1.pem`);
+      encodings['der:pkcs1.der'] = base64(readFileSync(join(KEY_VECTORS_DIR, keySpec, 'pkcs1.der')));
+    } else {
+      encodings['compressed.pem'] = text(`${keySpec}/compressed.pem`);
+    }
+    return { keySpec, fingerprint: nodeFingerprint(publicPem(keySpec)), encodings };
+  });
+}
+
+/** A fresh key pair's public PEM of the same spec: the swapped key a signature must fail under. */
+function otherPublicPem(spec: Spec): string {
+  const pair =
+    spec === 'RSA_2048' || spec === 'RSA_3072'
+      ? generateKeyPairSync('rsa', { modulusLength: spec === 'RSA_2048' ? 2048 : 3072 })
+      : generateKeyPairSync('ec', {
+          namedCurve: { EC_P256: 'prime256v1', EC_P256K: 'secp256k1', EC_SM2: 'SM2' }[spec],
+        });
+  return pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** r || s of a DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs, short lengths for 256-bit curves). */
+function derToP1363(der: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(2 * size);
+  let offset = 2;
+  for (let index = 0; index < 2; index++) {
+    if (der[offset] !== 0x02) throw new Error('ECDSA-Sig-Value: expected INTEGER');
+    const length = der[offset + 1] as number;
+    const value = der.subarray(offset + 2, offset + 2 + length);
+    const trimmed = value.subarray(Math.max(0, value.length - size));
+    out.set(trimmed, (index + 1) * size - trimmed.length);
+    offset += 2 + length;
+  }
+  return out;
+}
+
+/** SM2 with KMS's default user ID: node:crypto cannot set one, so the OpenSSL CLI signs. */
+function opensslSm2Sign(message: Uint8Array): Uint8Array {
+  const directory = mkdtempSync(join(tmpdir(), 'kms-verify-conformance-'));
+  try {
+    writeFileSync(join(directory, 'message'), message);
+    const result = spawnSync(
+      'openssl',
+      [
+        'pkeyutl',
+        '-sign',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        `distid:${Buffer.from(DEFAULT_SM2_USER_ID).toString('latin1')}`,
+        '-inkey',
+        join(KEY_VECTORS_DIR, 'EC_SM2/private.pem'),
+        '-in',
+        join(directory, 'message'),
+        '-out',
+        join(directory, 'signature'),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (result.status !== 0) throw new Error(`openssl pkeyutl -sign failed: ${result.stderr}`);
+    return new Uint8Array(readFileSync(join(directory, 'signature')));
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const SIGNERS: readonly { readonly spec: Spec; readonly algorithm: string }[] = [
+  { spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_256' },
+  { spec: 'RSA_2048', algorithm: 'RSA_PKCS1_SHA_256' },
+  { spec: 'RSA_3072', algorithm: 'RSA_PSS_SHA_256' },
+  { spec: 'RSA_3072', algorithm: 'RSA_PKCS1_SHA_256' },
+  { spec: 'EC_P256', algorithm: 'ECDSA_SHA_256' },
+  { spec: 'EC_P256K', algorithm: 'ECDSA_SHA_256' },
+  { spec: 'EC_SM2', algorithm: 'SM2DSA' },
+];
+
+/** A message and KMS-style signature (DER for EC) by the spec's private key in vectors/keys/. */
+export function signWithVectorKey(spec: string, algorithm: string, message: Uint8Array): Uint8Array {
+  if (algorithm === 'SM2DSA') return opensslSm2Sign(message);
+  const key = createPrivateKey(privatePem(spec));
+  if (algorithm === 'RSA_PSS_SHA_256') {
+    return sign('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  }
+  return sign('sha256', message, key);
+}
+
+function signatureFixtures(): SignatureFixture[] {
+  const others = new Map<Spec, string>();
+  return SIGNERS.map(({ spec, algorithm }) => {
+    const message = new TextEncoder().encode(
+      `conformance: ${algorithm} with ${spec}, the same in every runtime`,
+    );
+    const signature = signWithVectorKey(spec, algorithm, message);
+    const key = publicPem(spec);
+    const digest =
+      algorithm === 'SM2DSA'
+        ? sm2Digest(sm2Z(new Uint8Array(pemToDer(key).subarray(-65)), DEFAULT_SM2_USER_ID), message)
+        : createHash('sha256').update(message).digest();
+    if (!others.has(spec)) others.set(spec, otherPublicPem(spec));
+    return {
+      name: `${algorithm} ${spec}`,
+      algorithm,
+      key,
+      otherKey: others.get(spec) as string,
+      message: base64(message),
+      digest: base64(digest),
+      signature: base64(signature),
+      ...(spec.startsWith('EC') ? { p1363: base64(derToP1363(signature, 32)) } : {}),
+    };
+  });
+}
+
+function errorFixtures(): ErrorFixture[] {
+  const rsa = publicPem('RSA_2048');
+  const sm2 = publicPem('EC_SM2');
+  const p256 = publicPem('EC_P256');
+  const b64 = (bytes: number[] | Uint8Array) => base64(new Uint8Array(bytes));
+  const digest32 = b64(new Uint8Array(32));
+  return [
+    {
+      name: 'unknown signing algorithm',
+      operation: 'verify',
+      options: { key: rsa, algorithm: 'RSA_PSS_SHA_512', digest: digest32, signature: b64([1]) },
+      expected: 'error:ERR_ALGORITHM_UNSUPPORTED',
+    },
+    {
+      name: 'RSA key with ECDSA_SHA_256',
+      operation: 'verify',
+      options: { key: rsa, algorithm: 'ECDSA_SHA_256', digest: digest32, signature: b64([1]) },
+      expected: 'error:ERR_ALGORITHM_MISMATCH',
+    },
+    {
+      name: 'SM2 key with ECDSA_SHA_256',
+      operation: 'verify',
+      options: { key: sm2, algorithm: 'ECDSA_SHA_256', digest: digest32, signature: b64([1]) },
+      expected: 'error:ERR_ALGORITHM_MISMATCH',
+    },
+    {
+      name: 'digest of the wrong length',
+      operation: 'verify',
+      options: { key: p256, algorithm: 'ECDSA_SHA_256', digest: b64([1, 2, 3]), signature: b64([1]) },
+      expected: 'error:RangeError',
+    },
+    {
+      name: 'malformed DER signature is false',
+      operation: 'verify',
+      options: {
+        key: p256,
+        algorithm: 'ECDSA_SHA_256',
+        digest: digest32,
+        signature: b64([0x30, 0x03, 0x02]),
+      },
+      expected: 'false',
+    },
+    {
+      name: 'RSA signature of the wrong length is false',
+      operation: 'verify',
+      options: {
+        key: rsa,
+        algorithm: 'RSA_PKCS1_SHA_256',
+        digest: digest32,
+        signature: b64(new Uint8Array(255)),
+      },
+      expected: 'false',
+    },
+    {
+      name: 'text that is no key',
+      operation: 'parse',
+      options: { key: 'this is not a key' },
+      expected: 'error:ERR_KEY_FORMAT',
+    },
+    {
+      name: 'P-384 key',
+      operation: 'parse',
+      options: { key: text('other/p384.pem') },
+      expected: 'error:ERR_KEY_UNSUPPORTED',
+    },
+    {
+      name: 'Ed25519 key',
+      operation: 'parse',
+      options: { key: text('other/ed25519.pem') },
+      expected: 'error:ERR_KEY_UNSUPPORTED',
+    },
+    {
+      name: 'RSA-1024 key',
+      operation: 'parse',
+      options: { key: text('other/rsa-1024.pem') },
+      expected: 'error:ERR_KEY_UNSUPPORTED',
+    },
+    {
+      name: 'OAEP-SHA-256 plaintext above the limit',
+      operation: 'encrypt',
+      options: { key: rsa, algorithm: 'RSAES_OAEP_SHA_256', plaintext: b64(new Uint8Array(191)) },
+      expected: 'error:ERR_PLAINTEXT_TOO_LARGE',
+    },
+    {
+      name: 'SM2PKE to an RSA key',
+      operation: 'encrypt',
+      options: { key: rsa, algorithm: 'SM2PKE', plaintext: b64([1]) },
+      expected: 'error:ERR_ALGORITHM_MISMATCH',
+    },
+  ];
+}
+
+function encryptionFixtures(): EncryptionFixture[] {
+  const plaintext = (length: number) =>
+    base64(new Uint8Array(length).map((_, index) => (index * 31 + 7) & 0xff));
+  return [
+    {
+      name: 'RSAES_OAEP_SHA_256 RSA_2048',
+      algorithm: 'RSAES_OAEP_SHA_256',
+      key: publicPem('RSA_2048'),
+      plaintext: plaintext(32),
+      ciphertextLength: 256,
+    },
+    {
+      name: 'RSAES_OAEP_SHA_256 RSA_2048 at the limit',
+      algorithm: 'RSAES_OAEP_SHA_256',
+      key: publicPem('RSA_2048'),
+      plaintext: plaintext(190),
+      ciphertextLength: 256,
+    },
+    {
+      name: 'RSAES_OAEP_SHA_1 RSA_2048',
+      algorithm: 'RSAES_OAEP_SHA_1',
+      key: publicPem('RSA_2048'),
+      plaintext: plaintext(32),
+      ciphertextLength: 256,
+    },
+    {
+      name: 'RSAES_OAEP_SHA_256 RSA_3072',
+      algorithm: 'RSAES_OAEP_SHA_256',
+      key: publicPem('RSA_3072'),
+      plaintext: plaintext(32),
+      ciphertextLength: 384,
+    },
+    {
+      name: 'RSAES_OAEP_SHA_1 RSA_3072',
+      algorithm: 'RSAES_OAEP_SHA_1',
+      key: publicPem('RSA_3072'),
+      plaintext: plaintext(32),
+      ciphertextLength: 384,
+    },
+    {
+      name: 'SM2PKE c1c3c2',
+      algorithm: 'SM2PKE',
+      key: publicPem('EC_SM2'),
+      plaintext: plaintext(32),
+      sm2Format: 'c1c3c2',
+      ciphertextLength: 97 + 32,
+    },
+    {
+      name: 'SM2PKE c1c2c3',
+      algorithm: 'SM2PKE',
+      key: publicPem('EC_SM2'),
+      plaintext: plaintext(32),
+      sm2Format: 'c1c2c3',
+      ciphertextLength: 97 + 32,
+    },
+    {
+      name: 'SM2PKE asn1',
+      algorithm: 'SM2PKE',
+      key: publicPem('EC_SM2'),
+      plaintext: plaintext(32),
+      sm2Format: 'asn1',
+    },
+    {
+      name: 'SM2PKE at the limit',
+      algorithm: 'SM2PKE',
+      key: publicPem('EC_SM2'),
+      plaintext: plaintext(6047),
+      ciphertextLength: 6144,
+    },
+  ];
+}
+
+/** Everything but the KMS part, which the runner adds once its loopback KMS is up. */
+export function buildFixtures(kms?: KmsFixture): Fixtures {
+  return {
+    keys: keyFixtures(),
+    signatures: signatureFixtures(),
+    encryptions: encryptionFixtures(),
+    errors: errorFixtures(),
+    ...(kms === undefined ? {} : { kms }),
+  };
+}
+
+/** A private key that can decrypt a runtime's ciphertext, by the public key it was made for. */
+export type Decryptor = (ciphertext: Uint8Array, algorithm: string, sm2Format?: string) => Uint8Array;
+
+export function vectorDecryptor(spec: string): Decryptor {
+  const pem = privatePem(spec);
+  return (ciphertext, algorithm, sm2Format) => {
+    if (algorithm === 'SM2PKE')
+      return sm2Decrypt(readSm2PrivateScalar(pem), ciphertext, (sm2Format ?? 'c1c3c2') as Sm2Format);
+    return new Uint8Array(
+      privateDecrypt(
+        {
+          key: pem,
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256',
+        },
+        ciphertext,
+      ),
+    );
+  };
+}
+
+/**
+ * Decrypts every ciphertext a run returned and compares it with the plaintext: one result per
+ * ciphertext, `decrypted` when it matches. `extra` decrypts the key ring's ciphertexts (KMS keys).
+ */
+export function decryptRun(
+  fixtures: Fixtures,
+  run: Run,
+  extra: ReadonlyMap<string, (ciphertext: Uint8Array) => Uint8Array> = new Map(),
+): { name: string; expected: string; actual: string }[] {
+  const bySpec = new Map(SPECS.map((spec) => [publicPem(spec), vectorDecryptor(spec)]));
+  const checks: { name: string; expected: string; actual: string }[] = [];
+  for (const fixture of fixtures.encryptions) {
+    const name = `encrypt ${fixture.name}`;
+    checks.push({
+      name: `decrypt ${fixture.name} in Node`,
+      expected: 'decrypted',
+      actual: attempt(() => {
+        const ciphertext = run.ciphertexts[name];
+        if (ciphertext === undefined) return 'no ciphertext';
+        const plaintext = (bySpec.get(fixture.key) as Decryptor)(
+          Buffer.from(ciphertext, 'base64'),
+          fixture.algorithm,
+          fixture.sm2Format,
+        );
+        return Buffer.from(plaintext).toString('base64') === fixture.plaintext
+          ? 'decrypted'
+          : 'wrong plaintext';
+      }),
+    });
+  }
+  for (const [name, decrypt] of extra) {
+    checks.push({
+      name: `decrypt ${name} in Node`,
+      expected: 'decrypted',
+      actual: attempt(() => {
+        const ciphertext = run.ciphertexts[name];
+        if (ciphertext === undefined) return 'no ciphertext';
+        return Buffer.from(decrypt(Buffer.from(ciphertext, 'base64'))).toString() === KMS_PLAINTEXT
+          ? 'decrypted'
+          : 'wrong plaintext';
+      }),
+    });
+  }
+  return checks;
+}
+
+function attempt(action: () => string): string {
+  try {
+    return action();
+  } catch (error) {
+    return `failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
