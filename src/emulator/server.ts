@@ -7,6 +7,7 @@
  * calls and only then resolves.
  */
 
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KmsApiError } from './kms-errors.js';
@@ -107,8 +108,9 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
       body = await readBody(request);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
+      const requestId = randomUUID().toUpperCase();
       const refusal = new KmsApiError('RequestEntityTooLarge');
-      send({ ...renderError(refusal, '', request.headers.host ?? '', 'JSON') }, true);
+      send({ ...renderError(refusal, requestId, request.headers.host ?? '', 'JSON'), requestId }, true);
       return;
     }
     if (target.startsWith(ADMIN_PREFIX)) {
@@ -121,7 +123,8 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
         'UnsupportedHTTPMethod',
         `The HTTP method ${method.slice(0, 20)} is not supported.`,
       );
-      send(renderError(refusal, '', request.headers.host ?? '', 'JSON'));
+      const requestId = randomUUID().toUpperCase();
+      send({ ...renderError(refusal, requestId, request.headers.host ?? '', 'JSON'), requestId });
       return;
     }
     send(await hooks.kms({ method, target, headers: request.headers, body }));
