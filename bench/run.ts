@@ -2,10 +2,12 @@
  * `npm run bench [-- AREA] [--rounds N] [--slice MS]`: runs the benchmark groups of an area (or all)
  * and prints a markdown table of rates and ratios against the best peer of each group. The audit
  * area runs whole jobs instead (100k and 1M records, 1 and 2 workers) and needs `npm run build`.
+ * The browser area runs its groups inside headless Chromium, with the same runner.
  */
 
 import { parseArgs } from 'node:util';
 import { auditRuns, formatAuditRuns } from './audit.js';
+import { browserResults, formatVersusJose } from './browser.js';
 import { encryptGroups } from './encrypt.js';
 import { keyRingGroups } from './key-ring.js';
 import { formatResults, type Group, runGroup } from './runner.js';
@@ -25,7 +27,7 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-const areas = positionals.length > 0 ? positionals : [...AREAS.keys(), 'audit'];
+const areas = positionals.length > 0 ? positionals : [...AREAS.keys(), 'browser', 'audit'];
 const options = { rounds: Number(values.rounds), sliceMs: Number(values.slice) };
 console.log(
   `node ${process.version}, ${options.rounds} interleaved rounds of ${options.sliceMs} ms per candidate\n`,
@@ -36,9 +38,17 @@ for (const area of areas) {
     console.log(`## audit\n\n${formatAuditRuns(auditRuns())}\n`);
     continue;
   }
+  if (area === 'browser') {
+    const run = await browserResults(options, values.filter);
+    console.log(`## browser (Chromium ${run.browserVersion})\n\n${formatResults(run.results)}\n`);
+    console.log(`${formatVersusJose(run.results)}\n`);
+    continue;
+  }
   const groups = AREAS.get(area);
   if (groups === undefined)
-    throw new Error(`unknown benchmark area ${area}; known: ${[...AREAS.keys()].join(', ')}`);
+    throw new Error(
+      `unknown benchmark area ${area}; known: ${[...AREAS.keys(), 'browser', 'audit'].join(', ')}`,
+    );
   const results = [];
   for (const group of await groups()) {
     if (values.filter !== undefined && !group.title.includes(values.filter)) continue;
