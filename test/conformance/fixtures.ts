@@ -101,10 +101,11 @@ function derToP1363(der: Uint8Array, size: number): Uint8Array {
 }
 
 /** SM2 with KMS's default user ID: node:crypto cannot set one, so the OpenSSL CLI signs. */
-function opensslSm2Sign(message: Uint8Array): Uint8Array {
+function opensslSm2Sign(privateKeyPem: string, message: Uint8Array): Uint8Array {
   const directory = mkdtempSync(join(tmpdir(), 'kms-verify-conformance-'));
   try {
     writeFileSync(join(directory, 'message'), message);
+    writeFileSync(join(directory, 'key.pem'), privateKeyPem, { mode: 0o600 });
     const result = spawnSync(
       'openssl',
       [
@@ -116,7 +117,7 @@ function opensslSm2Sign(message: Uint8Array): Uint8Array {
         '-pkeyopt',
         `distid:${Buffer.from(DEFAULT_SM2_USER_ID).toString('latin1')}`,
         '-inkey',
-        join(KEY_VECTORS_DIR, 'EC_SM2/private.pem'),
+        join(directory, 'key.pem'),
         '-in',
         join(directory, 'message'),
         '-out',
@@ -141,10 +142,14 @@ const SIGNERS: readonly { readonly spec: Spec; readonly algorithm: string }[] = 
   { spec: 'EC_SM2', algorithm: 'SM2DSA' },
 ];
 
-/** A message and KMS-style signature (DER for EC) by the spec's private key in vectors/keys/. */
-export function signWithVectorKey(spec: string, algorithm: string, message: Uint8Array): Uint8Array {
-  if (algorithm === 'SM2DSA') return opensslSm2Sign(message);
-  const key = createPrivateKey(privatePem(spec));
+/** A KMS-style signature (DER for EC) over `message` by node:crypto, or OpenSSL for SM2DSA. */
+export function signWithPrivateKey(
+  privateKeyPem: string,
+  algorithm: string,
+  message: Uint8Array,
+): Uint8Array {
+  if (algorithm === 'SM2DSA') return opensslSm2Sign(privateKeyPem, message);
+  const key = createPrivateKey(privateKeyPem);
   if (algorithm === 'RSA_PSS_SHA_256') {
     return sign('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
   }
@@ -157,7 +162,7 @@ function signatureFixtures(): SignatureFixture[] {
     const message = new TextEncoder().encode(
       `conformance: ${algorithm} with ${spec}, the same in every runtime`,
     );
-    const signature = signWithVectorKey(spec, algorithm, message);
+    const signature = signWithPrivateKey(privatePem(spec), algorithm, message);
     const key = publicPem(spec);
     const digest =
       algorithm === 'SM2DSA'

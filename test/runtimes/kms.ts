@@ -1,13 +1,15 @@
 /**
- * The loopback KMS the key-ring conformance checks call through aliyunKmsFetcher: keys for
- * RSA_PSS_SHA_256, ECDSA_SHA_256 and SM2DSA with a signature each, an RSA key for encryption, and a
- * way for Node to decrypt what a runtime encrypted to it. Node-only.
+ * The loopback KMS the key-ring conformance checks call through aliyunKmsFetcher: the emulator
+ * (src/emulator) on 127.0.0.1 with CORS on, holding keys for RSA_PSS_SHA_256, ECDSA_SHA_256 (P-256
+ * and secp256k1) and SM2DSA, with a message each signed by node:crypto or OpenSSL with the key's
+ * private half, and an RSA encryption key whose private half lets Node decrypt what a runtime
+ * encrypted to it. Node-only.
  */
 
 import { constants, privateDecrypt } from 'node:crypto';
-import { privatePem, publicPem, signWithVectorKey } from '../conformance/fixtures.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { signWithPrivateKey } from '../conformance/fixtures.js';
 import type { KmsFixture } from '../conformance/suite.js';
-import { startKmsTestServer, TEST_CREDENTIALS } from '../helpers/kms-test-server.js';
 
 export interface LoopbackKms {
   readonly fixture: KmsFixture;
@@ -18,54 +20,65 @@ export interface LoopbackKms {
   close(): Promise<void>;
 }
 
+const CREDENTIALS = { accessKeyId: 'LTAI5tConformanceSuite', accessKeySecret: 'conformance-suite-secret' };
+
 const SIGNING = [
-  { keyId: 'key-rsa-pss-0001', spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_256' },
-  { keyId: 'key-ecdsa-p256-0001', spec: 'EC_P256', algorithm: 'ECDSA_SHA_256' },
-  { keyId: 'key-sm2-0001', spec: 'EC_SM2', algorithm: 'SM2DSA' },
+  { keySpec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_256' },
+  { keySpec: 'EC_P256', algorithm: 'ECDSA_SHA_256' },
+  { keySpec: 'EC_P256K', algorithm: 'ECDSA_SHA_256' },
+  { keySpec: 'EC_SM2', algorithm: 'SM2DSA' },
 ] as const;
-const VERSION = '3f0c9a7e-5b2d-4e8f-9a1c-000000000001';
 
 export async function startLoopbackKms(): Promise<LoopbackKms> {
-  const encryptionKeyId = 'key-rsa-oaep-0001';
-  const server = await startKmsTestServer({
-    keys: [
-      ...SIGNING.map(({ keyId, spec }) => ({
-        KeyId: keyId,
-        KeyVersionId: VERSION,
-        PublicKey: publicPem(spec),
-      })),
-      { KeyId: encryptionKeyId, KeyVersionId: VERSION, PublicKey: publicPem('RSA_3072') },
-    ],
+  const emulator = await startEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    credentials: [CREDENTIALS],
+    cors: true,
   });
-  const keys = SIGNING.map(({ keyId, spec, algorithm }) => {
-    const message = new TextEncoder().encode(`key ring conformance: ${algorithm}`);
+  try {
+    const privateKeyPem = (keyId: string) =>
+      emulator.store.key(keyId).versions.at(-1)?.material.privateKeyPem as string;
+    const keys = SIGNING.map(({ keySpec, algorithm }) => {
+      const { keyId, keyVersionId } = emulator.store.createKey({ keySpec, keyUsage: 'SIGN/VERIFY' });
+      const message = new TextEncoder().encode(`key ring conformance: ${algorithm} with ${keySpec}`);
+      return {
+        keyId,
+        keyVersionId,
+        algorithm,
+        message: Buffer.from(message).toString('base64'),
+        signature: Buffer.from(signWithPrivateKey(privateKeyPem(keyId), algorithm, message)).toString(
+          'base64',
+        ),
+      };
+    });
+    const created = emulator.store.createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' });
+    const encryptionKey = { ...created, algorithm: 'RSAES_OAEP_SHA_256' };
+    const decrypt = (ciphertext: Uint8Array) =>
+      new Uint8Array(
+        privateDecrypt(
+          {
+            key: privateKeyPem(created.keyId),
+            padding: constants.RSA_PKCS1_OAEP_PADDING,
+            oaepHash: 'sha256',
+          },
+          ciphertext,
+        ),
+      );
     return {
-      keyId,
-      keyVersionId: VERSION,
-      algorithm,
-      message: Buffer.from(message).toString('base64'),
-      signature: Buffer.from(signWithVectorKey(spec, algorithm, message)).toString('base64'),
+      fixture: {
+        endpoint: emulator.url,
+        ...CREDENTIALS,
+        keys,
+        encryptionKey,
+        missingKeyId: '00000000-0000-4000-8000-00000000dead',
+      },
+      host: `${emulator.host}:${emulator.port}`,
+      decryptors: new Map([[`key ring encrypt ${encryptionKey.algorithm}`, decrypt]]),
+      close: () => emulator.close(),
     };
-  });
-  const encryptionKey = { keyId: encryptionKeyId, keyVersionId: VERSION, algorithm: 'RSAES_OAEP_SHA_256' };
-  const decrypt = (ciphertext: Uint8Array) =>
-    new Uint8Array(
-      privateDecrypt(
-        { key: privatePem('RSA_3072'), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-        ciphertext,
-      ),
-    );
-  return {
-    fixture: {
-      endpoint: server.url,
-      accessKeyId: TEST_CREDENTIALS.accessKeyId,
-      accessKeySecret: TEST_CREDENTIALS.accessKeySecret,
-      keys,
-      encryptionKey,
-      missingKeyId: 'key-that-does-not-exist',
-    },
-    host: new URL(server.url).host,
-    decryptors: new Map([[`key ring encrypt ${encryptionKey.algorithm}`, decrypt]]),
-    close: () => server.close(),
-  };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
 }
