@@ -50,6 +50,12 @@ const QUIET_FLAGS = [
 export interface LaunchOptions {
   /** Upper bound for unpacking and starting the browser, in milliseconds. Default 60,000. */
   readonly timeoutMs?: number;
+  /**
+   * Keep the same-origin policy (CORS) on. `@sparticuz/chromium`'s arguments include
+   * `--disable-web-security`; a page that calls another origin, as browser code calling KMS does,
+   * must be tested without it. Default false (the package's arguments as they are).
+   */
+  readonly webSecurity?: boolean;
 }
 
 /**
@@ -63,7 +69,10 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   return playwright.launch({
     executablePath,
     headless: true,
-    args: [...chromium.args, ...QUIET_FLAGS],
+    args: [
+      ...chromium.args.filter((arg) => !(options.webSecurity === true && arg === '--disable-web-security')),
+      ...QUIET_FLAGS,
+    ],
     timeout: timeoutMs,
   });
 }

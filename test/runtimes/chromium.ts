@@ -2,7 +2,8 @@
  * The Chromium launcher for the conformance test: headless Chromium (test/helpers/chromium.ts) opens
  * a page from http://127.0.0.1 (a secure context, so crypto.subtle exists), imports the bundle and
  * the suite as modules and runs it with page.evaluate. The key-ring checks fetch the loopback KMS
- * from the page, which is another origin, so the KMS must answer CORS. Node-only.
+ * from the page, which is another origin, so the browser runs with web security on (unlike
+ * @sparticuz/chromium's default arguments) and the KMS must answer CORS. Node-only.
  */
 
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): P
       '/fixtures.json': JSON.stringify(fixtures),
     },
   });
-  const browser = await launchChromium();
+  const browser = await launchChromium({ webSecurity: true });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
