@@ -70,6 +70,12 @@ function keyFixtures(): KeyFixture[] {
     } else {
       encodings['compressed.pem'] = text(`${keySpec}/compressed.pem`);
     }
+    if (keySpec === 'EC_SM2') {
+      // The SM2 algorithm OID in place of id-ecPublicKey, as some Chinese toolkits write it; the
+      // canonical SPKI, and so the fingerprint, is that of public.pem.
+      encodings['sm2-algorithm-oid.pem'] = text('EC_SM2/sm2-algorithm-oid.pem');
+      encodings['sm2-algorithm-oid-params.pem'] = text('EC_SM2/sm2-algorithm-oid-params.pem');
+    }
     return { keySpec, fingerprint: nodeFingerprint(publicPem(keySpec)), encodings };
   });
 }
