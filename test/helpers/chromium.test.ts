@@ -52,14 +52,14 @@ describe('serveStatic and launchChromium', () => {
       },
     });
     browser = await launchChromium();
-  });
+  }, 90_000); // unpacking and starting Chromium on a busy 2-core machine
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
     rmSync(root, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('listens on 127.0.0.1 with an ephemeral port', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
