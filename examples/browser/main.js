@@ -79,6 +79,16 @@ function show(state, title, detail) {
   $('verdict-detail').textContent = detail;
 }
 
+let verifyGeneration = 0;
+
+/** A verdict belongs to the inputs it was given: any edit withdraws it (and any answer in flight). */
+function withdrawVerdict() {
+  verifyGeneration++;
+  const verdict = $('verdict');
+  verdict.hidden = true;
+  verdict.dataset.state = 'idle';
+}
+
 let keyGeneration = 0;
 
 /** Names the key as soon as it parses, so a wrong paste shows up before Verify is pressed. */
@@ -107,6 +117,7 @@ async function describeKey() {
 
 async function onVerify(event) {
   event.preventDefault();
+  const generation = ++verifyGeneration;
   const algorithm = fields.algorithm.value;
   try {
     const signature = fromBase64(fields.signature.value, 'the signature');
@@ -117,6 +128,7 @@ async function onVerify(event) {
     const userId = fields.userId.value;
     if (algorithm === 'SM2DSA' && mode() === 'message' && userId !== '') options.userId = userId;
     const valid = await verify(options);
+    if (generation !== verifyGeneration) return;
     const over = mode() === 'digest' ? 'digest' : 'message';
     show(
       valid ? 'valid' : 'invalid',
@@ -128,12 +140,15 @@ async function onVerify(event) {
   } catch (error) {
     // Library errors carry a stable code; argument errors (a digest of the wrong length) are
     // TypeError/RangeError and carry their name instead.
+    if (generation !== verifyGeneration) return;
     show('error', `Error ${error.code ?? error.name}`, error.message);
   }
 }
 
 form.addEventListener('submit', onVerify);
 form.addEventListener('change', syncForm);
+form.addEventListener('change', withdrawVerdict);
+form.addEventListener('input', withdrawVerdict);
 fields.publicKey.addEventListener('input', describeKey);
 syncForm();
 void describeKey();

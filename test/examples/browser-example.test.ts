@@ -318,6 +318,17 @@ describe('examples/browser in Chromium', () => {
     },
   );
 
+  it('withdraws the verdict as soon as an input changes', async () => {
+    const ecdsa = { pem: publicPem('EC_P256'), algorithm: 'ECDSA_SHA_256', signature: signed.ecdsa };
+    expect((await fill(page, { ...ecdsa, mode: 'message', encoding: 'text', input: text })).state).toBe(
+      'valid',
+    );
+    expect(await page.isVisible('#verdict')).toBe(true);
+    await page.type('#input', '!');
+    expect(await page.isVisible('#verdict')).toBe(false);
+    expect(await page.getAttribute('#verdict', 'data-state')).toBe('idle');
+  });
+
   it('shows the SM2 signer ID only for SM2DSA over a message', async () => {
     await page.selectOption('#algorithm', 'SM2DSA');
     await page.check('#mode-message');
