@@ -18,7 +18,8 @@ let artifacts: Artifacts;
 let kms: LoopbackKms;
 let fixtures: Fixtures;
 let baseline: Result[];
-const counts: { runtime: string; passed: number; total: number; identical: boolean | undefined }[] = [];
+/** One row of the printed table: a pass count and how the run compares with Node's, or why it did not run. */
+const rows: { runtime: string; count: string; verdict: string }[] = [];
 
 async function runInNode(): Promise<Run> {
   const lib = await import(artifacts.bundlePath);
@@ -32,11 +33,12 @@ function resultsOf(run: Run): Result[] {
 }
 
 function record(runtime: string, results: Result[]): void {
-  counts.push({
+  const passed = results.filter((result) => result.actual === result.expected).length;
+  const identical = JSON.stringify(results) === JSON.stringify(baseline);
+  rows.push({
     runtime,
-    passed: results.filter((result) => result.actual === result.expected).length,
-    total: results.length,
-    identical: runtime === 'node' ? undefined : JSON.stringify(results) === JSON.stringify(baseline),
+    count: `${passed}/${results.length}`,
+    verdict: runtime === 'node' ? 'baseline' : identical ? 'identical to node' : 'DIFFERS from node',
   });
 }
 
@@ -49,9 +51,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await kms?.close();
   artifacts?.remove();
-  const lines = counts.map(
-    ({ runtime, passed, total, identical }) =>
-      `  ${runtime.padEnd(9)} ${`${passed}/${total}`.padStart(9)}  ${identical === undefined ? 'baseline' : identical ? 'identical to node' : 'DIFFERS from node'}`,
+  const lines = rows.map(
+    ({ runtime, count, verdict }) => `  ${runtime.padEnd(9)} ${count.padStart(9)}  ${verdict}`,
   );
   console.log(`conformance suite on the neutral bundle, per runtime:\n${lines.join('\n')}`);
 });
@@ -73,7 +74,15 @@ describe('the conformance suite on the neutral bundle', () => {
   it.each(RUNTIMES)(
     '%s gives exactly the results Node gives',
     async (runtime, start) => {
-      const results = resultsOf(await start());
+      let run: Run;
+      try {
+        run = await start();
+      } catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        rows.push({ runtime, count: `0/${baseline.length}`, verdict: `DID NOT RUN: ${reason}` });
+        throw error;
+      }
+      const results = resultsOf(run);
       record(runtime, results);
       expect(results.filter((result) => result.actual !== result.expected)).toEqual([]);
       expect(results).toEqual(baseline);

@@ -76,7 +76,7 @@ export function run(
         stdio: ['pipe', 'pipe', 'pipe'],
       });
     } catch (error) {
-      reject(error);
+      reject(new Error(`${command} would not start: ${String(error)}`, { cause: error }));
       return;
     }
     const stdout: Buffer[] = [];
@@ -86,7 +86,7 @@ export function run(
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
-      reject(error);
+      reject(new Error(`${command} would not start: ${error.message}`, { cause: error }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -105,8 +105,10 @@ export function run(
 function parseRun(runtime: string, finished: Finished): Run {
   const lastLine = finished.stdout.trim().split('\n').at(-1) ?? '';
   if (finished.code !== 0 || !lastLine.startsWith('{')) {
+    const exit =
+      finished.signal === 'SIGKILL' ? 'killed at the time limit' : `exit ${finished.code ?? finished.signal}`;
     throw new Error(
-      `${runtime} did not run the suite (exit ${finished.code ?? finished.signal}):\n${finished.stderr.slice(-4000)}\n${finished.stdout.slice(-2000)}`,
+      `${runtime} did not run the suite (${exit}):\n${finished.stderr.slice(-4000)}\n${finished.stdout.slice(-2000)}`,
     );
   }
   return JSON.parse(lastLine) as Run;
@@ -193,8 +195,10 @@ export async function runInWorkerd(artifacts: Artifacts, fixtures: Fixtures): Pr
     });
     const body = await response.text();
     if (response.status !== 200)
-      throw new Error(`workerd answered ${response.status}: ${body.slice(0, 4000)}`);
+      throw new Error(`the worker answered ${response.status}: ${body.slice(0, 4000)}`);
     return JSON.parse(body) as Run;
+  } catch (error) {
+    throw new Error(`workerd (miniflare) did not run the suite: ${String(error)}`, { cause: error });
   } finally {
     await mf.dispose();
   }
