@@ -55,7 +55,7 @@ export interface EmulatorOptions {
   readonly cors?: boolean;
   /** Milliseconds since the epoch; the clock for the signature window and creation dates. */
   readonly now?: () => number;
-  /** Uniform in [0, 1): fraction faults draw from it; given, identifiers also come from it. */
+  /** Uniform in [0, 1): what fraction faults draw from (identifiers always come from the CSPRNG). */
   readonly random?: () => number;
   readonly faults?: readonly FaultPlan[];
   /** For ARNs; defaults cn-hangzhou and 1234567890123456. */
@@ -117,7 +117,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const random = options.random ?? Math.random;
   const store = new EmulatorStore({
     now,
-    ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.regionId === undefined ? {} : { regionId: options.regionId }),
     ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
   });

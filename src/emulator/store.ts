@@ -139,10 +139,12 @@ export class EmulatorStore {
   }
 
   #newKeyId(): string {
-    for (;;) {
+    // 36^24 identifiers: a collision means the injected random source is broken, not bad luck.
+    for (let attempt = 0; attempt < 16; attempt++) {
       const id = `key-${Array.from(this.#randomBytes(24), (byte) => ID_ALPHABET[byte % 36]).join('')}`;
       if (!this.#keys.has(id)) return id;
     }
+    throw new Error('the random source keeps producing key ids already in use');
   }
 
   #newVersionId(): string {
