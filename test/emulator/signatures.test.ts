@@ -145,14 +145,15 @@ describe.each(SPECS)('%s', (keySpec) => {
   );
 
   const encryption = ENCRYPTION_ALGORITHMS_BY_SPEC.get(keySpec) ?? [];
-  const cases = encryption.flatMap((algorithm) =>
+  type EncryptionCase = [algorithm: string, encoding: string, sm2Format: 'c1c3c2' | 'asn1' | undefined];
+  const cases = encryption.flatMap((algorithm): EncryptionCase[] =>
     algorithm === 'SM2PKE'
       ? [
           [algorithm, 'C1C3C2', 'c1c3c2'],
           [algorithm, 'ASN.1', 'asn1'],
         ]
       : [[algorithm, 'OAEP', undefined]],
-  ) as [string, string, 'c1c3c2' | 'asn1' | undefined][];
+  );
   if (cases.length > 0) {
     it.each(cases)(
       'our encrypt() output for %s (%s) decrypts in AsymmetricDecrypt',
