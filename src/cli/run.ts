@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { KmsVerifyError } from '../errors.js';
 import { AUDIT_USAGE, auditCommand } from './audit.js';
+import { EMULATOR_USAGE, emulatorCommand } from './emulator.js';
 import { ENCRYPT_USAGE, encryptCommand } from './encrypt.js';
 import { INSPECT_USAGE, inspectCommand } from './inspect.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
@@ -58,6 +59,14 @@ const COMMANDS: ReadonlyMap<
       run: keysCommand,
       usage: KEYS_USAGE,
       summary: 'fetch key versions from KMS into a key bundle (credentials from ALIBABA_CLOUD_* variables)',
+    },
+  ],
+  [
+    'emulator',
+    {
+      run: emulatorCommand,
+      usage: EMULATOR_USAGE,
+      summary: 'serve a local KMS (signature v1/v3, real keys) until Ctrl-C; prints "listening on URL" first',
     },
   ],
 ]);
