@@ -4,7 +4,8 @@
  * holding one array, `{"KeyVersions": {"KeyVersion": [...]}}`); in XML the root element is
  * `<ActionResponse>` (errors: `<Error>`), and a list is its container element repeating the item
  * element, `<KeyVersions><KeyVersion>...</KeyVersion><KeyVersion>...</KeyVersion></KeyVersions>`.
- * XML text is escaped per XML 1.0 §2.4, and characters XML 1.0 cannot carry at all (§2.2) become U+FFFD.
+ * XML text is escaped per XML 1.0 §2.4 (and CR as a character reference, §2.11), and characters
+ * XML 1.0 cannot carry at all (§2.2) become U+FFFD.
  */
 
 import { type KmsApiError, recommendUrl } from './kms-errors.js';
@@ -39,10 +40,12 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
   '>': '&gt;',
   '"': '&quot;',
   "'": '&apos;',
+  // A literal CR would be folded into LF by every parser (XML 1.0 §2.11); a reference survives.
+  '\r': '&#13;',
 };
 
 export function escapeXml(text: string): string {
-  return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"']/g, (char) => XML_ESCAPES[char]!);
+  return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"'\r]/g, (char) => XML_ESCAPES[char]!);
 }
 
 function elementName(name: string): string {
