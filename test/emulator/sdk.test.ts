@@ -303,3 +303,106 @@ describe('KMS errors through the official clients', () => {
     }
   });
 });
+
+describe('the rest of the key lifecycle through the official clients', () => {
+  it.each([0, 1])(
+    'client %i: describe, list with pages, disable/enable, versions, aliases, encrypt',
+    async (index) => {
+      const client = clients[index]!;
+      const created = await succeed(client, 'CreateKey', {
+        KeySpec: 'RSA_2048',
+        KeyUsage: 'ENCRYPT/DECRYPT',
+      });
+      const keyId = (created.KeyMetadata as Record<string, string>).KeyId!;
+      const firstVersion = (created.KeyMetadata as Record<string, string>).PrimaryKeyVersion!;
+
+      const described = await succeed(client, 'DescribeKey', { KeyId: keyId });
+      expect(described.KeyMetadata).toEqual(created.KeyMetadata);
+
+      const total = emulator.store.keys().length;
+      const page = await succeed(client, 'ListKeys', { PageNumber: '2', PageSize: '1' });
+      expect(page).toMatchObject({ PageNumber: 2, PageSize: 1, TotalCount: total });
+      const listed = (page.Keys as { Key: Record<string, string>[] }).Key;
+      expect(listed).toEqual([
+        { KeyId: emulator.store.keys()[1]!.keyId, KeyArn: emulator.store.keys()[1]!.arn },
+      ]);
+
+      await succeed(client, 'DisableKey', { KeyId: keyId });
+      expect(
+        ((await succeed(client, 'DescribeKey', { KeyId: keyId })).KeyMetadata as Record<string, string>)
+          .KeyState,
+      ).toBe('Disabled');
+      const refused = await client.call('GetPublicKey', { KeyId: keyId, KeyVersionId: firstVersion });
+      expect(refused.ok ? 'ok' : refused.code).toBe('Rejected.Disabled');
+      await succeed(client, 'EnableKey', { KeyId: keyId });
+
+      const added = await succeed(client, 'CreateKeyVersion', { KeyId: keyId });
+      const secondVersion = (added.KeyVersion as Record<string, string>).KeyVersionId!;
+      const versions = await succeed(client, 'ListKeyVersions', { KeyId: keyId });
+      expect(
+        (versions.KeyVersions as { KeyVersion: Record<string, string>[] }).KeyVersion.map(
+          (version) => version.KeyVersionId,
+        ),
+      ).toEqual([firstVersion, secondVersion]);
+      const describedVersion = await succeed(client, 'DescribeKeyVersion', {
+        KeyId: keyId,
+        KeyVersionId: secondVersion,
+      });
+      expect(describedVersion.KeyVersion).toEqual(added.KeyVersion);
+      expect(
+        ((await succeed(client, 'DescribeKey', { KeyId: keyId })).KeyMetadata as Record<string, string>)
+          .PrimaryKeyVersion,
+      ).toBe(secondVersion);
+
+      const alias = `alias/lifecycle-${index}`;
+      const other = emulator.store.createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' });
+      await succeed(client, 'CreateAlias', { KeyId: keyId, AliasName: alias });
+      await succeed(client, 'UpdateAlias', { KeyId: other.keyId, AliasName: alias });
+      const byKey = await succeed(client, 'ListAliasesByKeyId', { KeyId: other.keyId });
+      expect((byKey.Aliases as { Alias: Record<string, string>[] }).Alias).toEqual([
+        { KeyId: other.keyId, AliasName: alias, AliasArn: `acs:kms:cn-hangzhou:1234567890123456:${alias}` },
+      ]);
+      const all = await succeed(client, 'ListAliases', { PageSize: '100' });
+      expect(
+        (all.Aliases as { Alias: Record<string, string>[] }).Alias.map((entry) => entry.AliasName),
+      ).toContain(alias);
+      await succeed(client, 'DeleteAlias', { AliasName: alias });
+      const gone = await client.call('GetPublicKey', { KeyId: alias, KeyVersionId: other.keyVersionId });
+      expect(gone.ok ? 'ok' : gone.code).toBe('Forbidden.AliasNotFound');
+
+      const plaintext = b64(randomBytes(32));
+      const encrypted = await succeed(client, 'AsymmetricEncrypt', {
+        KeyId: keyId,
+        KeyVersionId: secondVersion,
+        Algorithm: 'RSAES_OAEP_SHA_256',
+        Plaintext: plaintext,
+      });
+      expect(encrypted).toMatchObject({ KeyId: keyId, KeyVersionId: secondVersion });
+      const decrypted = await succeed(client, 'AsymmetricDecrypt', {
+        KeyId: keyId,
+        KeyVersionId: secondVersion,
+        Algorithm: 'RSAES_OAEP_SHA_256',
+        CiphertextBlob: encrypted.CiphertextBlob as string,
+      });
+      expect(decrypted.Plaintext).toBe(plaintext);
+    },
+  );
+
+  it('accepts an STS token from the generated client (signature v1, SecurityToken parameter)', async () => {
+    const client = generatedKmsClient(new URL(emulator.url), STS);
+    const key = emulator.store.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
+    const fetched = await succeed(client, 'GetPublicKey', {
+      KeyId: key.keyId,
+      KeyVersionId: key.keyVersionId,
+    });
+    expect(fetched.KeyId).toBe(key.keyId);
+    const stale = await generatedKmsClient(new URL(emulator.url), { ...STS, securityToken: 'stale' }).call(
+      'GetPublicKey',
+      {
+        KeyId: key.keyId,
+        KeyVersionId: key.keyVersionId,
+      },
+    );
+    expect(stale.ok ? 'ok' : stale.code).toBe('InvalidSecurityToken.MismatchWithAccessKey');
+  });
+});
