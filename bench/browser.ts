@@ -102,9 +102,13 @@ export async function browserResults(options: Options, filter?: string): Promise
     browserCase('PS256 (RSA_PSS_SHA_256) RSA_2048, message', 'RSA_2048', 'RSA_PSS_SHA_256', 'PS256'),
     browserCase('ES256 (ECDSA_SHA_256) EC_P256, message', 'EC_P256', 'ECDSA_SHA_256', 'ES256'),
   ];
-  const [bundle, script, browser] = await Promise.all([buildWebBundle(), pageScript(), launchChromium()]);
+  const [bundle, script] = await Promise.all([buildWebBundle(), pageScript()]);
   const server = await serveStatic({
     files: { '/index.html': PAGE, '/bench.js': script, '/kms-verify.js': bundle.minified },
+  });
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
   });
   try {
     const page = await browser.newPage();

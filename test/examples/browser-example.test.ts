@@ -106,9 +106,10 @@ describe('examples/browser in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // The bundle step of npm run build, into a temporary folder: the page gets the shipped artifact.
-    const [{ code }, launched] = await Promise.all([buildWebBundle(), launchChromium()]);
-    browser = launched;
+    // Each resource is kept as soon as it exists, so afterAll closes it even when a later step fails.
+    const { code } = await buildWebBundle();
     server = await startExampleServer({ bundle: code });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
