@@ -92,7 +92,7 @@ async function unpackedExecutable(timeoutMs: number): Promise<string> {
       mkdirSync(lock);
     } catch {
       // Someone else is unpacking; a lock older than the timeout is a crashed holder's and is broken.
-      if (Date.now() - lockAge(lock) > timeoutMs) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - lockCreatedAt(lock) > timeoutMs) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline)
         throw new Error(`Chromium unpack lock ${lock} held for over ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -106,7 +106,7 @@ async function unpackedExecutable(timeoutMs: number): Promise<string> {
   }
 }
 
-function lockAge(lock: string): number {
+function lockCreatedAt(lock: string): number {
   try {
     return statSync(lock).mtimeMs;
   } catch {
