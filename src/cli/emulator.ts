@@ -122,7 +122,12 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       `admin endpoints under ${emulator.url}/__emulator/\n`,
   );
   const signal = await stopped;
-  await emulator.close();
+  try {
+    await emulator.close();
+  } catch (error) {
+    if (error instanceof StateFileError) throw new InputError(error.message, { cause: error });
+    throw error;
+  }
   io.stderr(`kms-verify emulator: ${signal}: closed after ${emulator.requests.total} requests\n`);
   return EXIT.OK;
 }

@@ -75,8 +75,9 @@ export interface RunningEmulator {
   /** Replaces the fault plans (also `PUT /__emulator/faults`). */
   setFaults(plans: readonly FaultPlan[]): void;
   faults(): readonly FaultPlan[];
-  /** Resolves once the state file holds every change made so far. */
+  /** Resolves once the state file holds every change made so far; rejects with StateFileError if not. */
   flush(): Promise<void>;
+  /** Stops serving (in-flight calls finish, injected delays are cut short), then flushes the state. */
   close(): Promise<void>;
 }
 

@@ -80,7 +80,12 @@ function isFormBody(headers: IncomingHttpHeaders): boolean {
 
 /** Merges the query and form parameters, noting a name given twice. */
 export function parseParameters(request: RawRequest): ParsedParameters {
-  const url = new URL(request.target, 'http://emulator.invalid');
+  let url: URL;
+  try {
+    url = new URL(request.target, 'http://emulator.invalid');
+  } catch {
+    throw new KmsApiError('InvalidParameter', 'The request target is not a valid path and query.');
+  }
   const params = new Map<string, string>();
   const sources = [url.searchParams];
   if (request.method === 'POST' && isFormBody(request.headers) && request.body.length > 0) {
@@ -206,13 +211,20 @@ export class Authenticator {
 
   #v1(request: RawRequest, parsed: ParsedParameters): KmsCall {
     const { params } = parsed;
-    const required = ['AccessKeyId', 'SignatureMethod', 'SignatureNonce', 'Timestamp', 'Action', 'Version'];
+    const required = [
+      'AccessKeyId',
+      'SignatureMethod',
+      'SignatureVersion',
+      'SignatureNonce',
+      'Timestamp',
+      'Action',
+      'Version',
+    ];
     for (const name of required) if (!params.get(name)) throw missingParameter(name);
     if (params.get('SignatureMethod') !== 'HMAC-SHA1') {
       throw new KmsApiError('InvalidParameter', 'The SignatureMethod of a v1 signature must be HMAC-SHA1.');
     }
-    const signatureVersion = params.get('SignatureVersion');
-    if (signatureVersion !== undefined && signatureVersion !== '1.0') {
+    if (params.get('SignatureVersion') !== '1.0') {
       throw new KmsApiError('InvalidParameter', 'The SignatureVersion must be 1.0.');
     }
     this.#checkClock(params.get('Timestamp')!, 'Timestamp');

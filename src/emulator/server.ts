@@ -16,6 +16,7 @@ import { renderError } from './responses.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const ADMIN_PREFIX = '/__emulator/';
+const CLOSE_GRACE_MS = 5_000;
 
 export interface ServerAnswer {
   readonly status: number;
@@ -48,10 +49,19 @@ export interface HttpShell {
 
 class BodyTooLarge extends Error {}
 
-function readBody(request: IncomingMessage): Promise<Uint8Array> {
+class BodyUnfinished extends Error {}
+
+/** The whole body, at most MAX_BODY_BYTES; rejects when the client goes away or the server closes. */
+function readBody(request: IncomingMessage, closing: AbortSignal): Promise<Uint8Array> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) return Promise.reject(new BodyTooLarge());
   return new Promise((resolve, reject) => {
+    const onClosing = () => reject(new BodyUnfinished());
+    closing.addEventListener('abort', onClosing, { once: true });
+    request.once('close', () => {
+      closing.removeEventListener('abort', onClosing);
+      if (!request.complete) reject(new BodyUnfinished());
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
@@ -64,7 +74,10 @@ function readBody(request: IncomingMessage): Promise<Uint8Array> {
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => {
+      closing.removeEventListener('abort', onClosing);
+      resolve(Buffer.concat(chunks));
+    });
     request.on('error', reject);
   });
 }
@@ -105,8 +118,12 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
     }
     let body: Uint8Array;
     try {
-      body = await readBody(request);
+      body = await readBody(request, closing.signal);
     } catch (error) {
+      if (error instanceof BodyUnfinished) {
+        request.destroy();
+        return;
+      }
       if (!(error instanceof BodyTooLarge)) throw error;
       const requestId = randomUUID().toUpperCase();
       const refusal = new KmsApiError('RequestEntityTooLarge');
@@ -164,7 +181,16 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
         closing.abort(new Error('the emulator is closing'));
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await Promise.allSettled([...inFlight]);
+        // Calls in flight finish (injected delays and unfinished uploads end at once on `closing`);
+        // the grace period only bounds a handler that is itself stuck.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise((resolve) => {
+            grace = setTimeout(resolve, CLOSE_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(grace);
         server.closeAllConnections();
         await stopped;
       })();

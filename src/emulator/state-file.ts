@@ -204,7 +204,13 @@ export class StateWriter {
     return next;
   }
 
-  flush(): Promise<void> {
-    return this.#queued ?? this.#running;
+  /** Waits for the writes asked for so far; rejects with the error of the last one if it failed. */
+  async flush(): Promise<void> {
+    await (this.#queued ?? this.#running);
+    if (this.lastError !== undefined) {
+      throw new StateFileError(`${this.path}: cannot write: ${(this.lastError as Error).message}`, {
+        cause: this.lastError,
+      });
+    }
   }
 }

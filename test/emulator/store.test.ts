@@ -175,6 +175,14 @@ describe('the state file', () => {
     await emulator.close();
   });
 
+  it('reports a state it cannot write from flush() and close()', async () => {
+    const statePath = join(directory, 'no-such-directory', 'state.json');
+    const emulator = await startEmulator({ statePath });
+    emulator.store.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
+    await expect(emulator.flush()).rejects.toThrow(StateFileError);
+    await expect(emulator.close()).rejects.toThrow(/no-such-directory\/state\.json: cannot write: ENOENT/);
+  });
+
   const good = () => {
     const material = generateKeyMaterial('EC_P256');
     return {
