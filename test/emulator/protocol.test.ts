@@ -246,6 +246,12 @@ describe('the gateway checks', () => {
     expect(typeof sent.json?.Message).toBe('string');
   });
 
+  it('sends the RequestId in the x-acs-request-id header too', async () => {
+    const response = await fetch(`${emulator.url}/?Action=ListKeys`);
+    const body = (await response.json()) as { RequestId: string };
+    expect(response.headers.get('x-acs-request-id')).toBe(body.RequestId);
+  });
+
   it('accepts the 15-minute edges of the clock window', async () => {
     expect((await v1('GetPublicKey', ids(), { at: new Date(clock - 15 * 60_000) })).status).toBe(200);
     expect((await v1('GetPublicKey', ids(), { at: new Date(clock + 15 * 60_000) })).status).toBe(200);
