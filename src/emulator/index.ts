@@ -84,9 +84,13 @@ export interface RunningEmulator {
 function checkCredentials(credentials: readonly EmulatorCredentials[]): readonly EmulatorCredentials[] {
   if (!Array.isArray(credentials) || credentials.length === 0)
     throw new TypeError('startEmulator: credentials must be a non-empty array of AccessKey pairs');
+  const seen = new Set<string>();
   for (const pair of credentials) {
     if (typeof pair?.accessKeyId !== 'string' || pair.accessKeyId === '')
       throw new TypeError('startEmulator: every credential needs a non-empty accessKeyId');
+    if (seen.has(pair.accessKeyId))
+      throw new TypeError(`startEmulator: the AccessKey ${pair.accessKeyId} is given twice`);
+    seen.add(pair.accessKeyId);
     if (typeof pair.accessKeySecret !== 'string' || pair.accessKeySecret === '')
       throw new TypeError(
         `startEmulator: the credential ${pair.accessKeyId} needs a non-empty accessKeySecret`,

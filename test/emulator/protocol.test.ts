@@ -492,5 +492,11 @@ describe('close()', () => {
       TypeError,
     );
     await expect(startEmulator({ faults: [{ kind: 'delay', ms: -1 }] })).rejects.toThrow(RangeError);
+    await expect(
+      startEmulator({ credentials: [DEMO_CREDENTIALS, { ...DEMO_CREDENTIALS, accessKeySecret: 'other' }] }),
+    ).rejects.toThrow(/given twice/);
+    await expect(
+      startEmulator({ credentials: [{ ...DEMO_CREDENTIALS, securityToken: '' }] }),
+    ).rejects.toThrow(/securityToken/);
   });
 });
