@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { signDigest } from '../../src/emulator/key-material.js';
 import { signKmsRequestV3 } from '../../src/fetchers/aliyun-signature.js';
+import { DEFAULT_SM2_USER_ID, parsePublicKey } from '../../src/index.js';
+import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
+import { openApiClient } from '../emulator/official-sdk.js';
 import { projectRoot, runCommand } from '../helpers/cli.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'kms-emulator-cli-'));
@@ -143,6 +148,113 @@ describe('kms-verify emulator', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`kms-verify: ${statePath}: not JSON: ${jsonError('{"format":')}\n`);
+  });
+});
+
+describe('the other commands against the emulator', () => {
+  it('keys fetch, verify and encrypt work with --endpoint and credentials from the environment', async () => {
+    const emulator = await startEmulator({ credentials: [PAIR] });
+    try {
+      const env = {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: PAIR.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: PAIR.accessKeySecret,
+      };
+      const signer = emulator.store.createKey({
+        keySpec: 'EC_SM2',
+        keyUsage: 'SIGN/VERIFY',
+        alias: 'alias/cli-sign',
+      });
+      const encrypter = emulator.store.createKey({ keySpec: 'RSA_3072', keyUsage: 'ENCRYPT/DECRYPT' });
+      const version = emulator.store.version(emulator.store.key(signer.keyId), signer.keyVersionId);
+
+      const fetched = await runCommand(
+        [
+          'keys',
+          'fetch',
+          '--endpoint',
+          emulator.url,
+          '--signature-version',
+          'v1',
+          '--key-id',
+          'alias/cli-sign',
+          '--key-version-id',
+          signer.keyVersionId,
+        ],
+        {},
+        env,
+      );
+      expect(fetched.code).toBe(0);
+      expect(fetched.stdout).toContain(JSON.stringify(version.material.publicKeyPem));
+
+      const message = new TextEncoder().encode('verified by the CLI through the emulator');
+      const key = parsePublicKey(version.material.publicKeyPem);
+      if (key.family !== 'EC') throw new Error('SM2 key expected');
+      const signature = signDigest(
+        version.material,
+        'SM2DSA',
+        sm2Digest(sm2Z(key.point, DEFAULT_SM2_USER_ID), message),
+      );
+      const verifyArgs = (value: Uint8Array) => [
+        'verify',
+        '--endpoint',
+        emulator.url,
+        '--key-id',
+        signer.keyId,
+        '--key-version-id',
+        signer.keyVersionId,
+        '--algorithm',
+        'SM2DSA',
+        '--message-file',
+        'message.bin',
+        '--value',
+        Buffer.from(value).toString('base64'),
+      ];
+      const valid = await runCommand(verifyArgs(signature), { 'message.bin': message }, env);
+      expect([valid.code, valid.stdout]).toEqual([0, 'valid\n']);
+      const tampered = Uint8Array.from(signature);
+      tampered[10]! ^= 1;
+      const invalid = await runCommand(verifyArgs(tampered), { 'message.bin': message }, env);
+      expect([invalid.code, invalid.stdout]).toEqual([1, 'invalid\n']);
+
+      const plaintext = new TextEncoder().encode('encrypted by the CLI, decrypted by the emulator');
+      const encrypted = await runCommand(
+        [
+          'encrypt',
+          '--endpoint',
+          emulator.url,
+          '--key-id',
+          encrypter.keyId,
+          '--key-version-id',
+          encrypter.keyVersionId,
+          '--algorithm',
+          'RSAES_OAEP_SHA_256',
+          '--in',
+          'plain.txt',
+        ],
+        { 'plain.txt': plaintext },
+        env,
+      );
+      expect(encrypted.code).toBe(0);
+      const decrypted = await openApiClient(new URL(emulator.url), PAIR).call('AsymmetricDecrypt', {
+        KeyId: encrypter.keyId,
+        KeyVersionId: encrypter.keyVersionId,
+        Algorithm: 'RSAES_OAEP_SHA_256',
+        CiphertextBlob: encrypted.stdout.trim(),
+      });
+      expect(
+        decrypted.ok && Buffer.from(decrypted.body.Plaintext as string, 'base64').equals(plaintext),
+      ).toBe(true);
+
+      const wrong = await runCommand(
+        verifyArgs(signature),
+        { 'message.bin': message },
+        { ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' },
+      );
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/ERR_CREDENTIALS.*SignatureDoesNotMatch/);
+    } finally {
+      await emulator.close();
+    }
   });
 });
 
