@@ -3,15 +3,14 @@
  * aliases, and the Enabled/Disabled state. The rules are KMS's: a key spec takes only the usages
  * KMS allows for it (EC_P256 and EC_P256K sign only; RSA and EC_SM2 sign or encrypt), an alias is
  * `alias/` plus 1-249 of `[a-zA-Z0-9:/_-]` outside the reserved `alias/acs/`, bound to one key, and
- * a new version becomes the primary one. Identifiers look like KMS's: KeyId `key-` plus 24
- * lower-case alphanumerics, KeyVersionId a UUID, Arn `acs:kms:REGION:ACCOUNT:key/KEYID`, dates ISO
- * 8601 UTC to the second.
+ * a new version becomes the primary one. Identifiers look like KMS's (identifiers.ts), the Arn is
+ * `acs:kms:REGION:ACCOUNT:key/KEYID`, dates are ISO 8601 UTC to the second.
  *
  * Every method throws the KmsApiError KMS would answer, so the HTTP layer and programmatic callers
  * see the same codes. `onChange` fires after every mutation (the server persists state there).
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { Identifiers } from './identifiers.js';
 import {
   type EmulatorKeySpec,
   ENCRYPTION_ALGORITHMS_BY_SPEC,
@@ -81,7 +80,6 @@ export interface RestoredKey extends Omit<EmulatorKey, 'arn' | 'versions'> {
 
 export const KEY_USAGES: readonly KeyUsage[] = ['SIGN/VERIFY', 'ENCRYPT/DECRYPT'];
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9:/_-]{1,249}$/;
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 interface MutableKey {
   keyId: string;
@@ -121,7 +119,7 @@ export class EmulatorStore {
   /** Called after every change; the server writes the state file from here. */
   onChange: (() => void) | undefined;
   readonly #now: () => number;
-  readonly #random: (() => number) | undefined;
+  readonly #identifiers: Identifiers;
   readonly #keys = new Map<string, MutableKey>();
   readonly #aliases = new Map<string, string>();
 
@@ -129,31 +127,7 @@ export class EmulatorStore {
     this.regionId = options.regionId ?? 'cn-hangzhou';
     this.accountId = options.accountId ?? '1234567890123456';
     this.#now = options.now ?? Date.now;
-    this.#random = options.random;
-  }
-
-  #randomBytes(count: number): Uint8Array {
-    const random = this.#random;
-    if (random === undefined) return randomBytes(count);
-    return Uint8Array.from({ length: count }, () => Math.floor(random() * 256) & 0xff);
-  }
-
-  #newKeyId(): string {
-    // 36^24 identifiers: a collision means the injected random source is broken, not bad luck.
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const id = `key-${Array.from(this.#randomBytes(24), (byte) => ID_ALPHABET[byte % 36]).join('')}`;
-      if (!this.#keys.has(id)) return id;
-    }
-    throw new Error('the random source keeps producing key ids already in use');
-  }
-
-  #newVersionId(): string {
-    if (this.#random === undefined) return randomUUID();
-    const bytes = this.#randomBytes(16);
-    bytes[6] = (bytes[6]! & 0x0f) | 0x40; // RFC 9562 version 4
-    bytes[8] = (bytes[8]! & 0x3f) | 0x80; // and variant
-    const hex = Buffer.from(bytes).toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    this.#identifiers = new Identifiers(options.random);
   }
 
   #changed(): void {
@@ -195,7 +169,7 @@ export class EmulatorStore {
       checkAliasName(options.alias);
       if (this.#aliases.has(options.alias)) throw new KmsApiError('EntityAlreadyExists.Alias');
     }
-    const keyId = this.#newKeyId();
+    const keyId = this.#identifiers.keyId((candidate) => this.#keys.has(candidate));
     const creationDate = isoSeconds(this.#now());
     const key: MutableKey = {
       keyId,
@@ -218,7 +192,7 @@ export class EmulatorStore {
   #newVersion(key: MutableKey): EmulatorKeyVersion {
     const version: EmulatorKeyVersion = Object.freeze({
       keyId: key.keyId,
-      keyVersionId: this.#newVersionId(),
+      keyVersionId: this.#identifiers.keyVersionId(),
       creationDate: isoSeconds(this.#now()),
       material: generateKeyMaterial(key.keySpec),
     });
