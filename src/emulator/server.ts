@@ -2,7 +2,8 @@
  * The HTTP shell around the emulator: bounded request bodies (1 MiB; a larger one is refused with
  * 413 before it is read), header and request timeouts so a stalled client cannot hold a socket
  * forever, optional CORS for browser code (the Fetch standard's preflight: `*` does not cover the
- * Authorization header, so requested headers are echoed), the admin endpoints under
+ * Authorization header, so requested headers are echoed; Private Network Access is granted when
+ * asked), the admin endpoints under
  * `/__emulator/`, and a close that stops accepting, cancels injected delays, finishes in-flight
  * calls and only then resolves.
  */
@@ -84,7 +85,13 @@ function readBody(request: IncomingMessage, closing: AbortSignal): Promise<Uint8
 
 function corsHeaders(request: IncomingMessage): Record<string, string> {
   const requested = request.headers['access-control-request-headers'];
+  // Chromium's Private Network Access asks before a page from elsewhere may call a loopback server.
+  const privateNetwork =
+    request.headers['access-control-request-private-network'] === 'true'
+      ? { 'access-control-allow-private-network': 'true' }
+      : {};
   return {
+    ...privateNetwork,
     'access-control-allow-origin': '*',
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers':

@@ -423,6 +423,12 @@ describe('CORS, admin endpoints and the request log', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-headers')).toBe('authorization,x-acs-date');
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(response.headers.get('access-control-allow-private-network')).toBeNull();
+    const privateNetwork = await fetch(`${emulator.url}/`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.com', 'access-control-request-private-network': 'true' },
+    });
+    expect(privateNetwork.headers.get('access-control-allow-private-network')).toBe('true');
   });
 
   it('sets and clears faults over HTTP and reports counts', async () => {
