@@ -31,7 +31,7 @@ const entries: readonly (readonly [string, number, string])[] = [
   ['InvalidSecurityToken.MismatchWithAccessKey', 400, 'Specified SecurityToken mismatch with the AccessKey.'],
   ['InvalidAction.NotFound', 404, 'Specified api is not found, please check your url and method.'],
   ['InvalidVersion', 400, 'Specified parameter Version is not valid.'],
-  ['UnsupportedHTTPMethod', 400, 'This http method is not supported.'],
+  ['UnsupportedHTTPMethod', 403, 'This http method is not supported.'],
   ['Rejected.Throttling', 429, 'QPS Limit Exceeded'],
   ['ServiceUnavailableTemporary', 503, 'The service is temporarily unavailable, please try again later.'],
   ['InternalFailure', 500, 'Internal Failure'],
@@ -39,12 +39,11 @@ const entries: readonly (readonly [string, number, string])[] = [
   ['RequestEntityTooLarge', 413, 'The request body is larger than 1 MiB.'],
   // KMS itself.
   ['Forbidden.KeyNotFound', 404, 'The specified Key is not found.'],
-  ['Forbidden.KeyVersionNotFound', 404, 'The specified KeyVersion is not found.'],
+  ['Forbidden.KeyVersionNotFound', 404, 'The specified Key version is not found.'],
   ['Forbidden.AliasNotFound', 404, 'The specified Alias is not found.'],
-  ['Rejected.Disabled', 409, 'The request is rejected because the key state is Disabled.'],
-  ['Rejected.Enabled', 409, 'The request is rejected because the key state is Enabled.'],
-  ['Rejected.StateModifiedFailed', 409, 'The key state cannot be modified.'],
-  ['EntityAlreadyExists.Alias', 409, 'The specified Alias already exists.'],
+  ['Rejected.Disabled', 409, 'The request was rejected because the key state is Disabled.'],
+  ['AliasAlreadyExists', 400, 'AliasName Already Exists.'],
+  ['Unsupported.Alias', 400, 'Alias is not valid for this api.'],
   ['UnsupportedOperation', 400, 'This action is not supported for the key.'],
   // DryRun outcomes, as the GetPublicKey reference lists them.
   ['DryRunOperationError', 400, 'The request would have succeeded, but DryRun is set.'],
@@ -80,10 +79,16 @@ export function kmsErrorCodes(): readonly string[] {
   return [...TABLE.keys()];
 }
 
-export function missingParameter(name: string): KmsApiError {
+/**
+ * A required parameter is absent. The gateway (signature fields) and KMS itself (action parameters)
+ * word the message differently; the code and status are the same.
+ */
+export function missingParameter(name: string, layer: 'gateway' | 'kms' = 'kms'): KmsApiError {
   return new KmsApiError(
     'MissingParameter',
-    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+    layer === 'gateway'
+      ? `The input parameter "${name}" that is mandatory for processing this request is not supplied.`
+      : `The parameter "${name}" is needed but not provided.`,
   );
 }
 

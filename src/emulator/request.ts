@@ -176,7 +176,7 @@ export class Authenticator {
     }
     if (parsed.signatureVersion === 'v3') return this.#v3(request, parsed);
     if (parsed.signatureVersion === 'v1') return this.#v1(request, parsed);
-    throw missingParameter('Signature');
+    throw missingParameter('Signature', 'gateway');
   }
 
   #checkClock(value: string, name: string): void {
@@ -220,7 +220,7 @@ export class Authenticator {
       'Action',
       'Version',
     ];
-    for (const name of required) if (!params.get(name)) throw missingParameter(name);
+    for (const name of required) if (!params.get(name)) throw missingParameter(name, 'gateway');
     if (params.get('SignatureMethod') !== 'HMAC-SHA1') {
       throw new KmsApiError('InvalidParameter', 'The SignatureMethod of a v1 signature must be HMAC-SHA1.');
     }
@@ -260,7 +260,8 @@ export class Authenticator {
       );
     }
     const [, accessKeyId, signedHeaders, signature] = match as unknown as [string, string, string, string];
-    for (const name of V3_REQUIRED_HEADERS) if (!header(headers, name)) throw missingParameter(name);
+    for (const name of V3_REQUIRED_HEADERS)
+      if (!header(headers, name)) throw missingParameter(name, 'gateway');
     this.#checkClock(header(headers, 'x-acs-date')!, 'x-acs-date');
     const pair = this.#credentials(accessKeyId, header(headers, 'x-acs-security-token'));
     const signedNames = signedHeaders.split(';');

@@ -167,7 +167,7 @@ export class EmulatorStore {
     }
     if (options.alias !== undefined) {
       checkAliasName(options.alias);
-      if (this.#aliases.has(options.alias)) throw new KmsApiError('EntityAlreadyExists.Alias');
+      if (this.#aliases.has(options.alias)) throw new KmsApiError('AliasAlreadyExists');
     }
     const keyId = this.#identifiers.keyId((candidate) => this.#keys.has(candidate));
     const creationDate = isoSeconds(this.#now());
@@ -248,10 +248,7 @@ export class EmulatorStore {
   #aliasTarget(keyId: string): MutableKey {
     // KMS binds an alias to a key named by its id, never through another alias.
     if (keyId.startsWith('alias/')) {
-      throw new KmsApiError(
-        'InvalidParameter',
-        'The specified parameter "KeyId" must be a key id, not an alias.',
-      );
+      throw new KmsApiError('Unsupported.Alias', 'Alias is not valid for this api: KeyId must be a key id.');
     }
     return this.#mutable(keyId);
   }
@@ -259,7 +256,7 @@ export class EmulatorStore {
   createAlias(aliasName: string, keyId: string): void {
     checkAliasName(aliasName);
     const key = this.#aliasTarget(keyId);
-    if (this.#aliases.has(aliasName)) throw new KmsApiError('EntityAlreadyExists.Alias');
+    if (this.#aliases.has(aliasName)) throw new KmsApiError('AliasAlreadyExists');
     this.#aliases.set(aliasName, key.keyId);
     this.#changed();
   }

@@ -232,7 +232,7 @@ describe('the gateway checks', () => {
     ],
     ['an action KMS does not have', () => v1('MakeCoffee', {}), 404, 'InvalidAction.NotFound'],
     ['a missing action parameter', () => v1('GetPublicKey', { KeyId: key.keyId }), 400, 'MissingParameter'],
-    ['a PUT', () => send(`${emulator.url}/`, { method: 'PUT', body: 'x' }), 400, 'UnsupportedHTTPMethod'],
+    ['a PUT', () => send(`${emulator.url}/`, { method: 'PUT', body: 'x' }), 403, 'UnsupportedHTTPMethod'],
   ];
 
   it.each(errorCases)('answers %s with the KMS error body', async (_what, request, status, code) => {

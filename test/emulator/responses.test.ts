@@ -106,7 +106,7 @@ describe('formats and errors', () => {
       RequestId: 'ID',
       HostId: 'kms.example',
       Code: 'Rejected.Disabled',
-      Message: 'The request is rejected because the key state is Disabled.',
+      Message: 'The request was rejected because the key state is Disabled.',
       Recommend: 'https://api.aliyun.com/troubleshoot?q=Rejected.Disabled&product=Kms&requestId=ID',
     });
     const xml = renderError(error, 'ID', 'kms.example', 'XML');

@@ -252,8 +252,8 @@ describe('KMS errors through the official clients', () => {
     [
       'an alias bound twice',
       () => ['CreateAlias', { KeyId: signKey.keyId, AliasName: 'alias/errors-sign' }],
-      'EntityAlreadyExists.Alias',
-      409,
+      'AliasAlreadyExists',
+      400,
     ],
   ];
 

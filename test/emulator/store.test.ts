@@ -63,9 +63,9 @@ describe('EmulatorStore rules', () => {
 
   it('binds, rebinds and deletes aliases, with the KMS codes for each mistake', () => {
     expect(store.key('alias/first').keyId).toBe(signing.keyId);
-    expect(kmsCode(() => store.createAlias('alias/first', other.keyId))).toBe('EntityAlreadyExists.Alias');
+    expect(kmsCode(() => store.createAlias('alias/first', other.keyId))).toBe('AliasAlreadyExists');
     expect(kmsCode(() => store.createAlias('alias/second', 'key-missing'))).toBe('Forbidden.KeyNotFound');
-    expect(kmsCode(() => store.createAlias('alias/second', 'alias/first'))).toBe('InvalidParameter');
+    expect(kmsCode(() => store.createAlias('alias/second', 'alias/first'))).toBe('Unsupported.Alias');
     expect(kmsCode(() => store.updateAlias('alias/none', other.keyId))).toBe('Forbidden.AliasNotFound');
     store.updateAlias('alias/first', other.keyId);
     expect(store.key('alias/first').keyId).toBe(other.keyId);
