@@ -1,6 +1,7 @@
 /**
- * Identifiers shaped like KMS's: a KeyId is `key-` plus 24 lower-case alphanumerics (the form of
- * keys in KMS instances), a KeyVersionId an RFC 9562 version-4 UUID. They come from the CSPRNG, or
+ * Identifiers shaped like KMS's: a KeyId is `key-` plus 21 lower-case alphanumerics (the form of
+ * keys in KMS instances, e.g. `key-hzz630494463ejqjx****` in the API reference), a KeyVersionId an
+ * RFC 9562 version-4 UUID. They come from the CSPRNG, or
  * from an injected uniform random source when a test wants them reproducible.
  */
 
@@ -19,9 +20,9 @@ export class Identifiers {
 
   /** A new KeyId for which `taken` is false. */
   keyId(taken: (candidate: string) => boolean): string {
-    // 36^24 identifiers: a collision means the injected random source is broken, not bad luck.
+    // 36^21 identifiers: a collision means the injected random source is broken, not bad luck.
     for (let attempt = 0; attempt < 16; attempt++) {
-      const id = `key-${Array.from(this.#bytes(24), (byte) => ID_ALPHABET[byte % 36]).join('')}`;
+      const id = `key-${Array.from(this.#bytes(21), (byte) => ID_ALPHABET[byte % 36]).join('')}`;
       if (!taken(id)) return id;
     }
     throw new Error('the random source keeps producing key ids already in use');

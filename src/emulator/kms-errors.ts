@@ -44,7 +44,7 @@ const entries: readonly (readonly [string, number, string])[] = [
   ['Rejected.Disabled', 409, 'The request was rejected because the key state is Disabled.'],
   ['AliasAlreadyExists', 400, 'AliasName Already Exists.'],
   ['Unsupported.Alias', 400, 'Alias is not valid for this api.'],
-  ['UnsupportedOperation', 400, 'This action is not supported for the key.'],
+  ['UnsupportedOperation', 400, 'This action is not supported.'],
   // DryRun outcomes, as the GetPublicKey reference lists them.
   ['DryRunOperationError', 400, 'The request would have succeeded, but DryRun is set.'],
   ['ValidationError', 400, 'The parameters of the request are not valid.'],

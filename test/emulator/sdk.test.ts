@@ -72,7 +72,7 @@ describe.each(SPECS)('%s through the official clients', (keySpec) => {
         KeyState: 'Enabled',
         Origin: 'Aliyun_KMS',
       });
-      expect(metadata.KeyId).toMatch(/^key-[a-z0-9]{24}$/);
+      expect(metadata.KeyId).toMatch(/^key-[a-z0-9]{21}$/);
       expect(metadata.Arn).toBe(`acs:kms:cn-hangzhou:1234567890123456:key/${metadata.KeyId}`);
       expect(metadata.CreationDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       expect(typeof created.RequestId).toBe('string');

@@ -106,7 +106,7 @@ describe('EmulatorStore rules', () => {
       keyUsage: 'SIGN/VERIFY',
     });
     expect(second).toEqual(first);
-    expect(first.keyId).toMatch(/^key-[a-z0-9]{24}$/);
+    expect(first.keyId).toMatch(/^key-[a-z0-9]{21}$/);
     expect(first.keyVersionId).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
