@@ -103,7 +103,9 @@ export function openApiClient(
   endpoint: URL,
   credentials: SdkCredentials,
   parametersIn: 'query' | 'body' = 'query',
+  method: 'GET' | 'POST' = 'POST',
 ): OfficialClient {
+  if (method === 'GET' && parametersIn === 'body') throw new TypeError('a GET has no body');
   const client = new OpenApi.default(
     new OpenApi.Config({
       ...credentials,
@@ -113,7 +115,7 @@ export function openApiClient(
     }),
   );
   return {
-    name: `@alicloud/openapi-client callApi (signature v3, parameters in the ${parametersIn})`,
+    name: `@alicloud/openapi-client callApi (signature v3, ${method}, parameters in the ${parametersIn})`,
     signatureVersion: 'v3',
     async call(action, params) {
       const apiParams = new OpenApi.Params({
@@ -121,7 +123,7 @@ export function openApiClient(
         version: '2016-01-20',
         protocol: 'HTTP',
         pathname: '/',
-        method: 'POST',
+        method,
         authType: 'AK',
         style: 'RPC',
         reqBodyType: 'formData',

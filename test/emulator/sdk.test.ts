@@ -35,6 +35,7 @@ beforeAll(async () => {
     generatedKmsClient(endpoint, PAIR),
     openApiClient(endpoint, STS, 'query'),
     openApiClient(endpoint, STS, 'body'),
+    openApiClient(endpoint, PAIR, 'query', 'GET'),
   ];
 });
 
@@ -305,7 +306,7 @@ describe('KMS errors through the official clients', () => {
 });
 
 describe('the rest of the key lifecycle through the official clients', () => {
-  it.each([0, 1])(
+  it.each([0, 1, 3])(
     'client %i: describe, list with pages, disable/enable, versions, aliases, encrypt',
     async (index) => {
       const client = clients[index]!;
