@@ -407,3 +407,22 @@ describe('the rest of the key lifecycle through the official clients', () => {
     expect(stale.ok ? 'ok' : stale.code).toBe('InvalidSecurityToken.MismatchWithAccessKey');
   });
 });
+
+describe('XML through openapi-client', () => {
+  // The SDK parses an error body as XML only for the exact content type text/xml;charset=utf-8 and
+  // then reads its <Error> element; anything else it parses as JSON, which would throw on XML.
+  // (protocol.test.ts checks the bytes of the XML answers.)
+  it('reads an XML error as the SDK reads the real one (content type, <Error> root)', async () => {
+    const client = openApiClient(new URL(emulator.url), PAIR, 'query', 'GET');
+    const outcome = await client.call('GetPublicKey', {
+      KeyId: 'key-missing',
+      KeyVersionId: 'v',
+      Format: 'XML',
+    });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect([outcome.code, outcome.status]).toEqual(['Forbidden.KeyNotFound', 404]);
+    expect(outcome.requestId).toMatch(/^[0-9A-F-]{36}$/);
+    expect(outcome.data.HostId).toBe(new URL(emulator.url).host);
+  });
+});
