@@ -209,10 +209,17 @@ export class EmulatorStore {
     return { keyId: key.keyId, keyVersionId: version.keyVersionId };
   }
 
-  #mutable(keyIdOrAlias: string): MutableKey {
-    let keyId = keyIdOrAlias;
-    if (keyIdOrAlias.startsWith('alias/')) {
-      const target = this.#aliases.get(keyIdOrAlias);
+  #mutable(reference: string): MutableKey {
+    // An ARN names a key or an alias of this region and account; another account's is not found.
+    const arnPrefix = `acs:kms:${this.regionId}:${this.accountId}:`;
+    let keyId = reference;
+    if (reference.startsWith(arnPrefix)) {
+      const resource = reference.slice(arnPrefix.length);
+      if (resource.startsWith('key/')) keyId = resource.slice('key/'.length);
+      else if (resource.startsWith('alias/')) keyId = resource;
+    }
+    if (keyId.startsWith('alias/')) {
+      const target = this.#aliases.get(keyId);
       if (target === undefined) throw new KmsApiError('Forbidden.AliasNotFound');
       keyId = target;
     }
@@ -221,7 +228,7 @@ export class EmulatorStore {
     return key;
   }
 
-  /** The key for a KeyId or `alias/NAME`. */
+  /** The key for a KeyId, `alias/NAME`, or the ARN of either. */
   key(keyIdOrAlias: string): EmulatorKey {
     return this.#mutable(keyIdOrAlias);
   }
@@ -247,7 +254,7 @@ export class EmulatorStore {
 
   #aliasTarget(keyId: string): MutableKey {
     // KMS binds an alias to a key named by its id, never through another alias.
-    if (keyId.startsWith('alias/')) {
+    if (keyId.startsWith('alias/') || /^acs:kms:[^:]*:[^:]*:alias\//.test(keyId)) {
       throw new KmsApiError('Unsupported.Alias', 'Alias is not valid for this api: KeyId must be a key id.');
     }
     return this.#mutable(keyId);

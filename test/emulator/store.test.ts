@@ -66,6 +66,9 @@ describe('EmulatorStore rules', () => {
     expect(kmsCode(() => store.createAlias('alias/first', other.keyId))).toBe('AliasAlreadyExists');
     expect(kmsCode(() => store.createAlias('alias/second', 'key-missing'))).toBe('Forbidden.KeyNotFound');
     expect(kmsCode(() => store.createAlias('alias/second', 'alias/first'))).toBe('Unsupported.Alias');
+    expect(
+      kmsCode(() => store.createAlias('alias/second', 'acs:kms:cn-hangzhou:1234567890123456:alias/first')),
+    ).toBe('Unsupported.Alias');
     expect(kmsCode(() => store.updateAlias('alias/none', other.keyId))).toBe('Forbidden.AliasNotFound');
     store.updateAlias('alias/first', other.keyId);
     expect(store.key('alias/first').keyId).toBe(other.keyId);
@@ -73,6 +76,25 @@ describe('EmulatorStore rules', () => {
     store.deleteAlias('alias/first');
     expect(kmsCode(() => store.key('alias/first'))).toBe('Forbidden.AliasNotFound');
     expect(kmsCode(() => store.deleteAlias('alias/first'))).toBe('Forbidden.AliasNotFound');
+  });
+
+  it('resolves key and alias ARNs of its own region and account only', () => {
+    store.createAlias('alias/by-arn', signing.keyId);
+    expect(store.key(`acs:kms:cn-hangzhou:1234567890123456:key/${signing.keyId}`).keyId).toBe(signing.keyId);
+    expect(store.key('acs:kms:cn-hangzhou:1234567890123456:alias/by-arn').keyId).toBe(signing.keyId);
+    expect(kmsCode(() => store.key(`acs:kms:cn-shanghai:1234567890123456:key/${signing.keyId}`))).toBe(
+      'Forbidden.KeyNotFound',
+    );
+    expect(kmsCode(() => store.key(`acs:kms:cn-hangzhou:999:key/${signing.keyId}`))).toBe(
+      'Forbidden.KeyNotFound',
+    );
+    expect(kmsCode(() => store.key('acs:kms:cn-hangzhou:1234567890123456:alias/none'))).toBe(
+      'Forbidden.AliasNotFound',
+    );
+    expect(kmsCode(() => store.key(`acs:kms:cn-hangzhou:1234567890123456:${signing.keyId}`))).toBe(
+      'Forbidden.KeyNotFound',
+    );
+    store.deleteAlias('alias/by-arn');
   });
 
   it('makes a new version the primary one, and only for an enabled key', () => {
