@@ -10,12 +10,13 @@ import {
   DEMO_CREDENTIALS,
   type EmulatorCredentials,
   type FaultPlan,
+  type LoggedRequest,
   StateFileError,
   startEmulator,
 } from '../emulator/index.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
 
-export const EMULATOR_USAGE = `kms-verify emulator [--host 127.0.0.1] [--port N] [--access-key-id ID --access-key-secret SECRET ...] [--state FILE] [--cors] [--fault KIND=VALUE ...]`;
+export const EMULATOR_USAGE = `kms-verify emulator [--host 127.0.0.1] [--port N] [--access-key-id ID --access-key-secret SECRET ...] [--state FILE] [--cors] [--fault KIND=VALUE ...] [--log]`;
 
 const FAULT_KINDS = new Set(['throttling', 'unavailable', 'malformed', 'delay']);
 
@@ -81,6 +82,7 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       state: { type: 'string' },
       cors: { type: 'boolean' },
       fault: { type: 'string', multiple: true },
+      log: { type: 'boolean' },
     },
     allowPositionals: false,
     strict: true,
@@ -101,6 +103,14 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       credentials,
       faults,
       cors: values.cors === true,
+      ...(values.log === true
+        ? {
+            onRequest: (entry: LoggedRequest) =>
+              io.stderr(
+                `${entry.requestId} ${entry.method} ${entry.action ?? '-'} ${entry.signatureVersion ?? '-'} ${entry.status} ${entry.code ?? 'OK'}${entry.fault === undefined ? '' : ` (fault: ${entry.fault})`}\n`,
+              ),
+          }
+        : {}),
       ...(values.state === undefined ? {} : { statePath: values.state }),
     });
   } catch (error) {

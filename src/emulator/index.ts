@@ -14,7 +14,7 @@
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { handleKmsRequest } from './handler.js';
 import { Authenticator, type EmulatorCredentials } from './request.js';
-import { RequestLog } from './request-log.js';
+import { type LoggedRequest, RequestLog } from './request-log.js';
 import { JSON_CONTENT_TYPE } from './responses.js';
 import { type ServerAnswer, startHttpShell } from './server.js';
 import { loadStateFile, StateWriter } from './state-file.js';
@@ -63,6 +63,8 @@ export interface EmulatorOptions {
   readonly accountId?: string;
   /** Recent calls kept in `requests.recent()`; default 1,000. */
   readonly requestLogSize?: number;
+  /** Called with every call once it is answered (ids, action, status and code; never secrets). */
+  readonly onRequest?: (entry: LoggedRequest) => void;
 }
 
 export interface RunningEmulator {
@@ -134,7 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const faults = new FaultInjector(random);
   faults.set(options.faults ?? []);
-  const log = new RequestLog(options.requestLogSize);
+  const log = new RequestLog(options.requestLogSize, options.onRequest);
   const authenticator = new Authenticator({ credentials, now });
 
   let closing: AbortSignal | undefined;

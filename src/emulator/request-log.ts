@@ -23,12 +23,21 @@ export class RequestLog {
   readonly #recent: LoggedRequest[] = [];
   #next = 0;
 
-  constructor(readonly capacity = 1_000) {
+  constructor(
+    readonly capacity = 1_000,
+    /** Called with every call as it is recorded (the CLI's --log); an exception here is ignored. */
+    private readonly onRequest?: (entry: LoggedRequest) => void,
+  ) {
     if (!(Number.isSafeInteger(capacity) && capacity >= 1))
       throw new RangeError('request log capacity must be a positive integer');
   }
 
   record(entry: LoggedRequest): void {
+    try {
+      this.onRequest?.(entry);
+    } catch {
+      // An observer must not be able to turn an answer into a failure.
+    }
     this.#total++;
     const action = entry.action ?? '(none)';
     this.#byAction.set(action, (this.#byAction.get(action) ?? 0) + 1);

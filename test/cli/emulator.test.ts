@@ -116,7 +116,7 @@ describe('kms-verify emulator', () => {
   });
 
   it('accepts the demo pair by default and applies --fault', async () => {
-    const running = await start(['--fault', 'unavailable=1']);
+    const running = await start(['--fault', 'unavailable=1', '--log']);
     const response = await fetch(`${running.url}/?Action=ListKeys`);
     expect(response.status).toBe(503);
     expect(((await response.json()) as { Code: string }).Code).toBe('ServiceUnavailableTemporary');
@@ -124,6 +124,9 @@ describe('kms-verify emulator', () => {
     const outcome = await running.exited;
     expect(outcome.code).toBe(0);
     expect(outcome.stderr).toContain('LTAI5tKmsEmulatorDemo (demo pair');
+    expect(outcome.stderr).toMatch(
+      /\n[0-9A-F-]{36} GET ListKeys - 503 ServiceUnavailableTemporary \(fault: unavailable\)\n/,
+    );
   });
 
   it.each([

@@ -120,6 +120,17 @@ describe('RequestLog', () => {
     expect([log.total, log.recent()]).toEqual([0, []]);
   });
 
+  it('tells an observer about every call, and an observer that throws changes nothing', () => {
+    const seen: string[] = [];
+    const log = new RequestLog(2, (logged) => {
+      seen.push(logged.requestId);
+      if (logged.requestId === '1') throw new Error('observer failure');
+    });
+    for (let index = 0; index < 3; index++) log.record(entry(index));
+    expect(seen).toEqual(['0', '1', '2']);
+    expect(log.total).toBe(3);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses a capacity of %d', (capacity) => {
     expect(() => new RequestLog(capacity)).toThrow(RangeError);
   });
