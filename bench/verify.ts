@@ -5,7 +5,6 @@
  * input mode; every candidate checks a genuine signature (and must say true) over a 100-byte message.
  */
 
-import { spawnSync } from 'node:child_process';
 import {
   constants,
   createHash,
@@ -24,6 +23,7 @@ import { sm2 as sm2v2 } from 'sm-crypto-v2';
 import { type KmsPublicKey, parsePublicKey, verify as webVerify } from '../src/index.js';
 import { verify as nodeVerify } from '../src/node/index.js';
 import { DEFAULT_SM2_USER_ID, sm2Digest, sm2Z } from '../src/sm/sm2.js';
+import { opensslSm2Sign } from '../test/helpers/openssl-sm2.js';
 import type { Candidate, Group } from './runner.js';
 
 const vectors = new URL('../vectors/keys/', import.meta.url);
@@ -190,23 +190,7 @@ async function ecdsaGroups(spec: 'EC_P256' | 'EC_P256K'): Promise<Group[]> {
 function sm2Groups(): Group[] {
   const key = parsePublicKey(publicPem('EC_SM2'));
   const point = key.family === 'EC' ? key.point : new Uint8Array();
-  const signed = spawnSync(
-    'openssl',
-    [
-      'pkeyutl',
-      '-sign',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      'distid:1234567812345678',
-      '-inkey',
-      new URL('EC_SM2/private.pem', vectors).pathname,
-    ],
-    { input: message },
-  );
-  if (signed.status !== 0) throw new Error(`openssl could not sign with SM2: ${signed.stderr}`);
-  const der = new Uint8Array(signed.stdout);
+  const der = opensslSm2Sign({ path: new URL('EC_SM2/private.pem', vectors).pathname }, message);
   const e = sm2Digest(sm2Z(point, DEFAULT_SM2_USER_ID), message);
   // node:crypto's SM2 uses an empty user ID: the same curve math, so its own signature is the peer.
   const keyObject = createPublicKey(publicPem('EC_SM2'));

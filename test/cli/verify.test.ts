@@ -9,6 +9,7 @@ import { constants, createHash, createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { projectRoot, runCommand } from '../helpers/cli.js';
+import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
 
 const root = projectRoot;
 const message = new TextEncoder().encode('an audited record');
@@ -101,29 +102,8 @@ describe('kms-verify verify', async () => {
 
   const openssl = spawnSync('openssl', ['version']).status === 0;
   it.skipIf(!openssl)('SM2DSA with a user ID, signed by the OpenSSL command line', async () => {
-    const signed = spawnSync(
-      'openssl',
-      [
-        'pkeyutl',
-        '-sign',
-        '-rawin',
-        '-digest',
-        'sm3',
-        '-pkeyopt',
-        'distid:auditor-7',
-        '-inkey',
-        `${root}/vectors/keys/EC_SM2/private.pem`,
-      ],
-      { input: message },
-    );
-    expect(signed.status).toBe(0);
-    const args = [
-      ...keyArgs('EC_SM2', 'SM2DSA'),
-      '--message-file',
-      'message.bin',
-      '--value',
-      b64(signed.stdout),
-    ];
+    const signed = opensslSm2Sign({ path: `${root}/vectors/keys/EC_SM2/private.pem` }, message, 'auditor-7');
+    const args = [...keyArgs('EC_SM2', 'SM2DSA'), '--message-file', 'message.bin', '--value', b64(signed)];
     expect((await run([...args, '--user-id', 'auditor-7'])).code).toBe(0);
     expect((await run(args)).code).toBe(1);
   });

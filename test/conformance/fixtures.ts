@@ -7,7 +7,6 @@
  * decryptor (test/helpers/sm2-decrypt.ts) for SM2PKE. Node-only.
  */
 
-import { spawnSync } from 'node:child_process';
 import {
   constants,
   createHash,
@@ -17,11 +16,11 @@ import {
   privateDecrypt,
   sign,
 } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SM2_USER_ID } from '../../src/algorithms.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
+import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
 import { readSm2PrivateScalar, type Sm2Format, sm2Decrypt } from '../helpers/sm2-decrypt.js';
 import { KEY_VECTORS_DIR, pemToDer } from '../helpers/vectors.js';
 import {
@@ -106,38 +105,6 @@ function derToP1363(der: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-/** SM2 with KMS's default user ID: node:crypto cannot set one, so the OpenSSL CLI signs. */
-function opensslSm2Sign(privateKeyPem: string, message: Uint8Array): Uint8Array {
-  const directory = mkdtempSync(join(tmpdir(), 'kms-verify-conformance-'));
-  try {
-    writeFileSync(join(directory, 'message'), message);
-    writeFileSync(join(directory, 'key.pem'), privateKeyPem, { mode: 0o600 });
-    const result = spawnSync(
-      'openssl',
-      [
-        'pkeyutl',
-        '-sign',
-        '-rawin',
-        '-digest',
-        'sm3',
-        '-pkeyopt',
-        `distid:${Buffer.from(DEFAULT_SM2_USER_ID).toString('latin1')}`,
-        '-inkey',
-        join(directory, 'key.pem'),
-        '-in',
-        join(directory, 'message'),
-        '-out',
-        join(directory, 'signature'),
-      ],
-      { encoding: 'utf8' },
-    );
-    if (result.status !== 0) throw new Error(`openssl pkeyutl -sign failed: ${result.stderr}`);
-    return new Uint8Array(readFileSync(join(directory, 'signature')));
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
-}
-
 const SIGNERS: readonly { readonly spec: Spec; readonly algorithm: string }[] = [
   { spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_256' },
   { spec: 'RSA_2048', algorithm: 'RSA_PKCS1_SHA_256' },
@@ -154,7 +121,7 @@ export function signWithPrivateKey(
   algorithm: string,
   message: Uint8Array,
 ): Uint8Array {
-  if (algorithm === 'SM2DSA') return opensslSm2Sign(privateKeyPem, message);
+  if (algorithm === 'SM2DSA') return opensslSm2Sign({ pem: privateKeyPem }, message);
   const key = createPrivateKey(privateKeyPem);
   if (algorithm === 'RSA_PSS_SHA_256') {
     return sign('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SM2_USER_ID, type VerifyOptions, verify } from '../../src/index.js';
 import { SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
+import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
 import { findOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';
 import { KEY_VECTORS_DIR, readKeyVector, readKeyVectorText, toHex } from '../helpers/vectors.js';
 
@@ -200,7 +201,7 @@ function opensslVerdict(args: readonly string[]): boolean {
 }
 
 /** openssl with `args` must succeed; stdout is ignored. */
-function runOrThrow(args: readonly string[]): void {
+function _runOrThrow(args: readonly string[]): void {
   const result = spawnSync('openssl', args, { encoding: 'utf8' });
   if (result.error !== undefined) throw result.error;
   if (result.status !== 0)
@@ -266,26 +267,8 @@ const sm2CliSigner: LiveSigner = {
   name: 'EC_SM2 SM2DSA signed by openssl pkeyutl -rawin, distid 1234567812345678',
   keySpec: 'EC_SM2',
   algorithm: 'SM2DSA',
-  sign(message, directory) {
-    const input = join(directory, 'sign-input');
-    const output = join(directory, 'sign-output');
-    writeFileSync(input, message);
-    runOrThrow([
-      'pkeyutl',
-      '-sign',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      'distid:1234567812345678',
-      '-inkey',
-      `${KEY_VECTORS_DIR}EC_SM2/private.pem`,
-      '-in',
-      input,
-      '-out',
-      output,
-    ]);
-    return new Uint8Array(readFileSync(output));
+  sign(message) {
+    return opensslSm2Sign({ path: `${KEY_VECTORS_DIR}EC_SM2/private.pem` }, message);
   },
 };
 

@@ -15,11 +15,9 @@ import {
   randomBytes,
   sign,
 } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type EcPublicKey, KmsVerifyError, parsePublicKey, verify as webVerify } from '../../src/index.js';
 import { P256, SECP256K1, SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
@@ -28,6 +26,7 @@ import { precomputationPolicy, setPrecomputationPolicy, tabledPointCount } from 
 import { preparedPoint } from '../../src/verify/prepared.js';
 import type { VerifyOptions } from '../../src/verify/verify.js';
 import { bigToBytes, bitString, nul, OIDS, oid, seq, tlv, uint } from '../helpers/der-builder.js';
+import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
 
 const vectors = new URL('../../vectors/keys/', import.meta.url);
 const text = (path: string) => readFileSync(new URL(path, vectors), 'utf8');
@@ -59,31 +58,9 @@ function ecdsaSign(spec: 'EC_P256' | 'EC_P256K', data = message, dsaEncoding: 'd
   return new Uint8Array(sign('sha256', data, { key: privateKey(`${spec}/private.pem`), dsaEncoding }));
 }
 
-const workDirectory = mkdtempSync(join(tmpdir(), 'kms-verify-'));
-afterAll(() => rmSync(workDirectory, { recursive: true, force: true }));
-
 /** SM2 signing by the OpenSSL command line, the only signer here that takes a user ID. */
-function sm2Sign(data: Uint8Array, userId = '1234567812345678'): Uint8Array {
-  const input = join(workDirectory, 'message.bin');
-  const output = join(workDirectory, 'signature.der');
-  writeFileSync(input, data);
-  const result = spawnSync('openssl', [
-    'pkeyutl',
-    '-sign',
-    '-rawin',
-    '-digest',
-    'sm3',
-    '-pkeyopt',
-    `distid:${userId}`,
-    '-inkey',
-    new URL('EC_SM2/private.pem', vectors).pathname,
-    '-in',
-    input,
-    '-out',
-    output,
-  ]);
-  if (result.status !== 0) throw new Error(`openssl failed: ${result.stderr}`);
-  return new Uint8Array(readFileSync(output));
+function sm2Sign(data: Uint8Array, userId?: string): Uint8Array {
+  return opensslSm2Sign({ path: new URL('EC_SM2/private.pem', vectors).pathname }, data, userId);
 }
 
 function derSignature(r: bigint, s: bigint): Uint8Array {
