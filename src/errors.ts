@@ -71,6 +71,17 @@ export class CryptoUnavailableError extends KmsVerifyError {
 }
 
 /**
+ * Code the library loads on first use could not be loaded: the SM2/SM3 modules behind import(),
+ * whose chunk a splitting bundler serves separately (a network error, a missing deployment file, a
+ * Content-Security-Policy). Not remembered: the next call tries again. Without this class the
+ * runtime's own error (a TypeError in browsers) would read as a programming mistake.
+ */
+export class ModuleLoadError extends KmsVerifyError {
+  static readonly code = 'ERR_MODULE_LOAD';
+  readonly code = ModuleLoadError.code;
+}
+
+/**
  * The key cannot be used with the algorithm asked for: an ECDSA algorithm on an RSA key, SM2DSA on
  * a P-256 key, PKCS#1 v1.5 on a key restricted to RSASSA-PSS ... The algorithm is never guessed
  * from the key, and a mismatch is never reported as an invalid signature.

@@ -52,6 +52,7 @@ export {
   KeyPinningError,
   KeyUnsupportedError,
   KmsVerifyError,
+  ModuleLoadError,
   PlaintextTooLargeError,
 } from './errors.js';
 export { type AliyunKmsFetcherOptions, aliyunKmsFetcher } from './fetchers/aliyun.js';

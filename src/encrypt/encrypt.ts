@@ -88,7 +88,7 @@ function checked(options: EncryptOptions): {
 }
 
 /** SM2PKE with its SM3 and KDF, loaded on the first SM2 encryption (see src/internal/lazy.ts). */
-const sm2Module = lazyModule(() => import('./sm2.js'));
+const sm2Module = lazyModule('SM2PKE encryption', () => import('./sm2.js'));
 
 /** Builds the public encrypt function over one backend. */
 export function createEncrypt(backend: EncryptBackend): (options: EncryptOptions) => Promise<Uint8Array> {

@@ -146,7 +146,7 @@ function request(options: VerifyOptions): VerifyRequest {
 }
 
 /** SM2 and SM3 code, loaded on the first SM2DSA verification (see src/internal/lazy.ts). */
-const sm2Module = lazyModule(() => import('./sm2.js'));
+const sm2Module = lazyModule('SM2DSA verification', () => import('./sm2.js'));
 
 type SchemeVerifier = (request: VerifyRequest, backend: VerifyBackend) => Promise<boolean>;
 

@@ -1,12 +1,13 @@
-/** lazyModule: one import() however many callers, synchronous access afterwards, a failed load retried. */
+/** lazyModule: one import() however many callers, synchronous access afterwards, a failed load typed and retried. */
 
 import { describe, expect, it } from 'vitest';
+import { ModuleLoadError } from '../../src/errors.js';
 import { lazyModule } from '../../src/internal/lazy.js';
 
 describe('lazyModule', () => {
   it('imports once for concurrent callers and is synchronous afterwards', async () => {
     let imports = 0;
-    const lazy = lazyModule(async () => {
+    const lazy = lazyModule('the test module', async () => {
       imports++;
       return { value: 42 };
     });
@@ -18,20 +19,29 @@ describe('lazyModule', () => {
     expect(imports).toBe(1);
   });
 
-  it('does not remember a failed load', async () => {
+  it('does not remember a failed load, and reports it as ModuleLoadError with the cause', async () => {
     let attempts = 0;
-    const lazy = lazyModule(async () => {
-      if (++attempts === 1) throw new Error('chunk unavailable');
+    const cause = new TypeError('Failed to fetch dynamically imported module');
+    const lazy = lazyModule('the test module', async () => {
+      if (++attempts === 1) throw cause;
       return 'loaded';
     });
-    await expect(lazy.load()).rejects.toThrow('chunk unavailable');
+    const failed = await Promise.allSettled([lazy.load(), lazy.load()]);
+    for (const outcome of failed) {
+      expect(outcome.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(ModuleLoadError);
+      expect(error.code).toBe('ERR_MODULE_LOAD');
+      expect(error.message).toMatch(/the test module could not be loaded: Failed to fetch/);
+      expect(error.cause).toBe(cause);
+    }
     expect(lazy.loaded()).toBeUndefined();
     await expect(lazy.load()).resolves.toBe('loaded');
     expect(attempts).toBe(2);
   });
 
   it('loads the real SM2 verifier module', async () => {
-    const lazy = lazyModule(() => import('../../src/verify/sm2.js'));
+    const lazy = lazyModule('SM2DSA verification', () => import('../../src/verify/sm2.js'));
     expect(typeof (await lazy.load()).sm2VerifySignature).toBe('function');
   });
 });
