@@ -1,6 +1,7 @@
 /**
- * The KMS actions the emulator serves, as a table: Action -> required parameters, whether DryRun
- * applies (only actions without side effects), and a handler returning the response body without
+ * The KMS actions the emulator serves, as a table: Action -> required parameters, whether the
+ * action has a DryRun parameter (none here: KMS documents it for GetPublicKey and the Asymmetric*
+ * actions only), and a handler returning the response body without
  * RequestId. Field names and nesting are those of the KMS API reference (2016-01-20) and the SDK
  * models, e.g. `KeyVersions.KeyVersion[]` with `PageNumber`, `PageSize`, `TotalCount`. This file
  * holds key and alias management; crypto-actions.ts the actions that use a key version.
@@ -65,14 +66,14 @@ const table: Record<string, ActionDefinition> = {
   },
   DescribeKey: {
     required: ['KeyId'],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       return { KeyMetadata: keyMetadata(context.store, context.store.key(required(context, 'KeyId'))) };
     },
   },
   ListKeys: {
     required: [],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       const { slice, ...counts } = paged(context, context.store.keys());
       return { ...counts, Keys: { Key: slice.map((key) => ({ KeyId: key.keyId, KeyArn: key.arn })) } };
@@ -105,7 +106,7 @@ const table: Record<string, ActionDefinition> = {
   },
   ListKeyVersions: {
     required: ['KeyId'],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       const key = context.store.key(required(context, 'KeyId'));
       const { slice, ...counts } = paged(context, key.versions);
@@ -114,7 +115,7 @@ const table: Record<string, ActionDefinition> = {
   },
   DescribeKeyVersion: {
     required: ['KeyId', 'KeyVersionId'],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       const key = context.store.key(required(context, 'KeyId'));
       return { KeyVersion: versionBody(context.store.version(key, required(context, 'KeyVersionId'))) };
@@ -146,7 +147,7 @@ const table: Record<string, ActionDefinition> = {
   },
   ListAliases: {
     required: [],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       const { slice, ...counts } = paged(context, context.store.aliases());
       return {
@@ -163,7 +164,7 @@ const table: Record<string, ActionDefinition> = {
   },
   ListAliasesByKeyId: {
     required: ['KeyId'],
-    dryRun: true,
+    dryRun: false,
     handle(context) {
       const key = context.store.key(required(context, 'KeyId'));
       const { slice, ...counts } = paged(context, context.store.aliases(key.keyId));

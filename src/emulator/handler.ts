@@ -102,11 +102,11 @@ export async function handleKmsRequest(raw: RawRequest, context: HandlerContext)
       for (const name of definition.required) if (!call.params.get(name)) throw missingParameter(name);
       return definition.handle(handlerContext);
     };
-    const dryRunFlag = call.params.get('DryRun');
+    const dryRunFlag = definition.dryRun ? call.params.get('DryRun') : undefined;
     if (dryRunFlag !== undefined && dryRunFlag !== 'true' && dryRunFlag !== 'false') {
       throw new KmsApiError('InvalidParameter', 'The specified parameter "DryRun" must be true or false.');
     }
-    const body = dryRunFlag === 'true' && definition.dryRun ? await dryRun(run) : await run();
+    const body = dryRunFlag === 'true' ? await dryRun(run) : await run();
     const rendered = renderSuccess(call.action, { RequestId: requestId, ...body }, call.format);
     if (draw.failure === 'malformed') {
       fault = draw.failure;

@@ -16,7 +16,11 @@ export interface ActionContext {
 
 export interface ActionDefinition {
   readonly required: readonly string[];
-  /** DryRun is honoured only where running the handler changes nothing. */
+  /**
+   * Whether the action has KMS's DryRun parameter (GetPublicKey and the Asymmetric* actions). The
+   * others do not know it, and KMS ignores a parameter an action does not know, so there DryRun=true
+   * runs the action.
+   */
   readonly dryRun: boolean;
   readonly handle: (context: ActionContext) => ResponseBody | Promise<ResponseBody>;
 }

@@ -402,10 +402,22 @@ describe('DryRun (GetPublicKey reference)', () => {
     expect(off.status).toBe(200);
   });
 
-  it('does not create anything: DryRun is ignored only by actions with effects, which run', async () => {
+  it('is a parameter of GetPublicKey and the Asymmetric* actions only: the others ignore it and run', async () => {
+    const signed = await v1('AsymmetricSign', {
+      ...ids(),
+      Algorithm: 'ECDSA_SHA_256',
+      Digest: Buffer.alloc(32, 1).toString('base64'),
+      DryRun: 'true',
+    });
+    expect([signed.status, signed.json?.Code]).toEqual([400, 'DryRunOperationError']);
+    const listed = await v1('ListKeys', { DryRun: 'true' });
+    expect([listed.status, listed.json?.TotalCount]).toEqual([200, emulator.store.keys().length]);
+    const described = await v1('DescribeKey', { KeyId: key.keyId, DryRun: 'maybe' });
+    expect(described.status).toBe(200);
     const before = emulator.store.keys().length;
-    await v1('ListKeys', { DryRun: 'true' });
-    expect(emulator.store.keys().length).toBe(before);
+    const created = await v1('CreateKey', { KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY', DryRun: 'true' });
+    expect(created.status).toBe(200);
+    expect(emulator.store.keys().length).toBe(before + 1);
   });
 });
 
