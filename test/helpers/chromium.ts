@@ -22,8 +22,8 @@
  * Node-only, like every test helper.
  */
 
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,7 +81,9 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
  * `chromium.executablePath()` unpacks the brotli-compressed browser to /tmp/chromium on first use
  * (about 1.5 s) and afterwards only checks that the file exists. Two test processes unpacking at once
  * would each see the other's half-written file as done, so the first unpack runs under a directory
- * lock (mkdir is atomic) that the others wait for.
+ * lock (mkdir is atomic) that the others wait for. Existing is not enough either: a run killed
+ * mid-unpack leaves a truncated file, and another project may have left a different Chromium there,
+ * so a file that does not report this package's major version is removed and unpacked again.
  */
 async function unpackedExecutable(timeoutMs: number): Promise<string> {
   const target = join(tmpdir(), 'chromium');
@@ -99,10 +101,28 @@ async function unpackedExecutable(timeoutMs: number): Promise<string> {
       continue;
     }
     try {
-      return existsSync(target) ? target : await chromium.executablePath();
+      if (existsSync(target) && !isExpectedChromium(target)) rmSync(target, { force: true });
+      return await chromium.executablePath();
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
+  }
+}
+
+/** The Chromium major version this package ships, which is its own major version (147.0.0 -> 147). */
+const EXPECTED_MAJOR = (
+  JSON.parse(
+    readFileSync(new URL('../../node_modules/@sparticuz/chromium/package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version.split('.')[0];
+
+/** True when the file runs and says `Chromium <EXPECTED_MAJOR>.…`. */
+function isExpectedChromium(path: string): boolean {
+  try {
+    const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    return version.startsWith(`Chromium ${EXPECTED_MAJOR}.`);
+  } catch {
+    return false;
   }
 }
 
