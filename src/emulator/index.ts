@@ -76,7 +76,8 @@ export interface RunningEmulator {
   readonly requests: RequestLog;
   /** Replaces the fault plans (also `PUT /__emulator/faults`). */
   setFaults(plans: readonly FaultPlan[]): void;
-  faults(): readonly FaultPlan[];
+  /** The plans in force, a `count` plan with what is left of it as `remaining`. */
+  faults(): readonly (FaultPlan & { readonly remaining?: number })[];
   /** Resolves once the state file holds every change made so far; rejects with StateFileError if not. */
   flush(): Promise<void>;
   /** Stops serving (in-flight calls finish, injected delays are cut short), then flushes the state. */
