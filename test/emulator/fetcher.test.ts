@@ -169,21 +169,23 @@ describe('retry and backoff against injected faults', () => {
     expect(emulator.requests.byCode()).toEqual({ OK: 20, 'Rejected.Throttling': 20 });
   });
 
+  // The delays are far longer than the request timeouts (close() cuts them short), and the timeout
+  // the retry must beat is a second: a loaded CI machine can take 100 ms over a loopback call.
   it('times out a slow answer and retries it within the KeyRing', async () => {
-    emulator.setFaults([{ kind: 'delay', ms: 2_000, count: 1 }]);
+    emulator.setFaults([{ kind: 'delay', ms: 30_000, count: 1 }]);
     const sleeps: number[] = [];
     const ring = new KeyRing({
-      fetcher: fetcherWith({ requestTimeout: 100, retries: 2 }, sleeps),
-      fetchTimeout: 10_000,
+      fetcher: fetcherWith({ requestTimeout: 1_000, retries: 2 }, sleeps),
+      fetchTimeout: 20_000,
     });
     const parsed = await ring.getKey(key.keyId, key.keyVersionId);
     expect(parsed.keySpec).toBe('EC_P256K');
     expect(sleeps).toHaveLength(1);
-    expect(emulator.faults()).toEqual([{ kind: 'delay', ms: 2_000, count: 1, remaining: 0 }]);
+    expect(emulator.faults()).toEqual([{ kind: 'delay', ms: 30_000, count: 1, remaining: 0 }]);
   });
 
   it('reports the timeout when every answer is too slow', async () => {
-    emulator.setFaults([{ kind: 'delay', ms: 2_000 }]);
+    emulator.setFaults([{ kind: 'delay', ms: 30_000 }]);
     const error = await fetcherWith({ requestTimeout: 50, retries: 1 })(request()).catch(
       (caught: unknown) => caught,
     );

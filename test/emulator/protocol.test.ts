@@ -479,12 +479,13 @@ describe('CORS, admin endpoints and the request log', () => {
 
 describe('close()', () => {
   it('cancels an injected delay, closes keep-alive sockets and can be called twice', async () => {
-    const slow = await startEmulator({ faults: [{ kind: 'delay', ms: 60_000 }] });
+    const slow = await startEmulator({ faults: [{ kind: 'delay', ms: 60_000, count: 1 }] });
     const pending = fetch(`${slow.url}/?Action=ListKeys`).then(
       (response) => response.status,
       () => 'connection closed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Close only once the call is inside its delay, however long the machine takes to get it there.
+    while (slow.faults()[0]?.remaining !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all([slow.close(), slow.close()]);
     expect(await pending).toBe(500);
   }, 15_000); // without the cancellation, close() would wait out the 60 s delay
