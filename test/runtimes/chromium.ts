@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Fixtures, Run } from '../conformance/suite.js';
 import { launchChromium, serveStatic } from '../helpers/chromium.js';
-import type { Artifacts } from './harness.js';
+import { type Artifacts, RUNTIME_DEADLINE_MS, withDeadline } from './harness.js';
 
 export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): Promise<Run> {
   const server = await serveStatic({
@@ -20,7 +20,10 @@ export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): P
       '/fixtures.json': JSON.stringify(fixtures),
     },
   });
-  const browser = await launchChromium({ webSecurity: true });
+  const browser = await launchChromium({ webSecurity: true }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -30,12 +33,16 @@ export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): P
     if (!secure) throw new Error(`the page at ${server.url} is not a secure context`);
     // A string, not a function: vitest rewrites import() inside the functions it transforms, and
     // the page has no such helper. The fixtures come from the same origin, as JSON.
-    const run = await page.evaluate(`(async () => {
-      const lib = await import('/kms-verify.js');
-      const { runConformance } = await import('/suite.js');
-      const fixtures = await (await fetch('/fixtures.json')).json();
-      return runConformance(lib, fixtures);
-    })()`);
+    const run = await withDeadline(
+      page.evaluate(`(async () => {
+        const lib = await import('/kms-verify.js');
+        const { runConformance } = await import('/suite.js');
+        const fixtures = await (await fetch('/fixtures.json')).json();
+        return runConformance(lib, fixtures);
+      })()`),
+      RUNTIME_DEADLINE_MS,
+      'the suite in the page',
+    );
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
     return run as Run;
   } finally {

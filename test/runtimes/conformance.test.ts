@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures, decryptRun } from '../conformance/fixtures.js';
 import type { Fixtures, Result, Run } from '../conformance/suite.js';
 import { runInChromium } from './chromium.js';
-import { type Artifacts, buildArtifacts, runInBun, runInDeno, runInWorkerd } from './harness.js';
+import {
+  type Artifacts,
+  buildArtifacts,
+  RUNTIME_DEADLINE_MS,
+  runInBun,
+  runInDeno,
+  runInWorkerd,
+} from './harness.js';
 import { type LoopbackKms, startLoopbackKms } from './kms.js';
 
 let artifacts: Artifacts;
@@ -87,6 +94,8 @@ describe('the conformance suite on the neutral bundle', () => {
       expect(results.filter((result) => result.actual !== result.expected)).toEqual([]);
       expect(results).toEqual(baseline);
     },
-    120_000,
+    // Starting the runtime (Chromium's launch may take up to 60 s) plus the launcher's own deadline
+    // for the run, so the launcher, which cleans up, always gives up before vitest does.
+    60_000 + RUNTIME_DEADLINE_MS,
   );
 });

@@ -15,6 +15,13 @@ import { build } from 'esbuild';
 import type { Fixtures, Run } from '../conformance/suite.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * How long one runtime may take to run the suite (about 5 s each on an idle machine). Below the
+ * test's own timeout in conformance.test.ts, so a hung runtime is stopped by its launcher, which
+ * then cleans up, rather than abandoned by vitest.
+ */
+export const RUNTIME_DEADLINE_MS = 90_000;
 const BIN = join(ROOT, 'node_modules/.bin');
 
 export interface Artifacts {
@@ -101,6 +108,19 @@ export function run(
   });
 }
 
+/**
+ * Rejects when `promise` has not settled within `ms`. For steps that have no deadline of their own
+ * (a worker request, a page.evaluate): without one, a hung runtime outlives the test's timeout and
+ * the caller's finally never runs, so workerd or Chromium keeps running after the suite.
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 /** The suite's JSON from a runtime's stdout (the last line), or an error carrying what it printed. */
 function parseRun(runtime: string, finished: Finished): Run {
   const lastLine = finished.stdout.trim().split('\n').at(-1) ?? '';
@@ -147,7 +167,7 @@ export async function runInDeno(
         DENO_NO_UPDATE_CHECK: '1',
         NO_COLOR: '1',
       },
-      timeoutMs: 90_000,
+      timeoutMs: RUNTIME_DEADLINE_MS,
     },
   );
   return parseRun('deno', finished);
@@ -159,7 +179,7 @@ export async function runInBun(artifacts: Artifacts, fixtures: Fixtures): Promis
   const finished = await run(join(BIN, 'bun'), ['run', main], {
     input: JSON.stringify(fixtures),
     env: { ...process.env, NO_COLOR: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
-    timeoutMs: 90_000,
+    timeoutMs: RUNTIME_DEADLINE_MS,
   });
   return parseRun('bun', finished);
 }
@@ -189,13 +209,18 @@ export async function runInWorkerd(artifacts: Artifacts, fixtures: Fixtures): Pr
     port: 0,
   });
   try {
-    const response = await mf.dispatchFetch('http://127.0.0.1/conformance', {
-      method: 'POST',
-      body: JSON.stringify(fixtures),
-    });
-    const body = await response.text();
-    if (response.status !== 200)
-      throw new Error(`the worker answered ${response.status}: ${body.slice(0, 4000)}`);
+    const body = await withDeadline(
+      mf
+        .dispatchFetch('http://127.0.0.1/conformance', { method: 'POST', body: JSON.stringify(fixtures) })
+        .then(async (response) => {
+          const text = await response.text();
+          if (response.status !== 200)
+            throw new Error(`the worker answered ${response.status}: ${text.slice(0, 4000)}`);
+          return text;
+        }),
+      RUNTIME_DEADLINE_MS,
+      'the worker request',
+    );
     return JSON.parse(body) as Run;
   } catch (error) {
     throw new Error(`workerd (miniflare) did not run the suite: ${String(error)}`, { cause: error });
