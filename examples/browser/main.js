@@ -33,6 +33,8 @@ function mode() {
 /** Base64 as people paste it: line breaks and spaces ignored, the URL-safe alphabet accepted. */
 function fromBase64(text, what) {
   const compact = text.replace(/\s+/g, '').replaceAll('-', '+').replaceAll('_', '/');
+  // Empty decodes to zero bytes, which verify() would call an invalid signature: nothing was pasted.
+  if (compact === '' && what === 'the signature') throw new InputError(`${what} is empty`);
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/.test(compact)) {
     throw new InputError(`${what} is not base64`);
   }
@@ -152,4 +154,6 @@ form.addEventListener('input', withdrawVerdict);
 fields.publicKey.addEventListener('input', describeKey);
 syncForm();
 void describeKey();
+$('verify').disabled = false;
+$('load-status').hidden = true;
 document.documentElement.dataset.ready = 'true';

@@ -288,6 +288,7 @@ describe('examples/browser in Chromium', () => {
     ['ECDSA with an RSA key', { pem: publicPem('RSA_2048') }, 'Error ERR_ALGORITHM_MISMATCH', /./],
     ['SM2DSA with a P-256 key', { algorithm: 'SM2DSA' }, 'Error ERR_ALGORITHM_MISMATCH', /./],
     ['a signature that is not base64', { signature: 'not*base64' }, 'Error INPUT', /signature is not base64/],
+    ['an empty signature', { signature: ' \n' }, 'Error INPUT', /signature is empty/],
     ['a digest that is not hex', { mode: 'digest', encoding: 'hex', input: 'xyz' }, 'Error INPUT', /hex/],
     [
       'a digest of the wrong length',
@@ -339,6 +340,20 @@ describe('examples/browser in Chromium', () => {
     await page.selectOption('#algorithm', 'ECDSA_SHA_256');
     await page.check('#mode-message');
     expect(await page.isVisible('#user-id')).toBe(false);
+  });
+
+  it('keeps Verify disabled and says so when the library cannot be loaded', async () => {
+    const broken = await browser.newPage();
+    try {
+      await broken.route('**/kms-verify.js', (route) => route.abort());
+      await broken.goto(server.url);
+      await broken.waitForSelector('#load-status[data-state="error"]', { timeout: 10_000 });
+      expect(await broken.textContent('#load-status')).toMatch(/could not be loaded/);
+      expect(await broken.isDisabled('#verify')).toBe(true);
+      expect(await broken.isVisible('#verdict')).toBe(false);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('logged no page errors', () => {
