@@ -17,6 +17,7 @@ import {
   type KeyState,
   type KeyUsage,
   type ProtectionLevel,
+  usagesFor,
 } from './store.js';
 
 export const STATE_FORMAT = 'kms-verify-emulator-state';
@@ -91,6 +92,7 @@ export function restoreState(store: EmulatorStore, state: unknown, path: string)
     fail(path, `state version ${String(file.version)} is not ${STATE_VERSION}`);
   if (!Array.isArray(file.keys) || !Array.isArray(file.aliases))
     fail(path, 'keys and aliases must be arrays');
+  const keyIds = new Set<string>();
   file.keys.forEach((key: StateKey, index) => {
     const where = `keys[${index}]`;
     const keySpec = text(key?.KeySpec, path, `${where}.KeySpec`);
@@ -101,10 +103,21 @@ export function restoreState(store: EmulatorStore, state: unknown, path: string)
       fail(path, `${where}.KeyUsage ${keyUsage} is unknown`);
     const state = text(key.KeyState, path, `${where}.KeyState`);
     if (state !== 'Enabled' && state !== 'Disabled') fail(path, `${where}.KeyState ${state} is unknown`);
+    if (!usagesFor(keySpec as EmulatorKeySpec).includes(keyUsage as KeyUsage))
+      fail(path, `${where}.KeyUsage ${keyUsage} is not a usage of a ${keySpec} key`);
     const protectionLevel = text(key.ProtectionLevel, path, `${where}.ProtectionLevel`);
+    if (protectionLevel !== 'SOFTWARE' && protectionLevel !== 'HSM')
+      fail(path, `${where}.ProtectionLevel ${protectionLevel} is unknown`);
+    const keyId = text(key.KeyId, path, `${where}.KeyId`);
+    // Checked here, not left to the store, so the refusal names the file and the field; an id that
+    // looks like an alias or an ARN could never be reached, since those are resolved first.
+    if (keyId === '' || /^(alias\/|acs:)/.test(keyId) || keyIds.has(keyId))
+      fail(path, `${where}.KeyId ${JSON.stringify(keyId)} is empty, not a key id, or given twice`);
+    keyIds.add(keyId);
     if (!Array.isArray(key.Versions) || key.Versions.length === 0) fail(path, `${where}.Versions is empty`);
+    const versionIds = new Set<string>();
     store.restoreKey({
-      keyId: text(key.KeyId, path, `${where}.KeyId`),
+      keyId,
       keySpec: keySpec as EmulatorKeySpec,
       keyUsage: keyUsage as KeyUsage,
       state: state as KeyState,
@@ -123,16 +136,23 @@ export function restoreState(store: EmulatorStore, state: unknown, path: string)
           if (error instanceof StateFileError) throw error;
           fail(path, `${at}.PrivateKey is not a ${keySpec} private key: ${(error as Error).message}`);
         }
+        const keyVersionId = text(version.KeyVersionId, path, `${at}.KeyVersionId`);
+        if (keyVersionId === '' || versionIds.has(keyVersionId))
+          fail(path, `${at}.KeyVersionId ${JSON.stringify(keyVersionId)} is empty or given twice`);
+        versionIds.add(keyVersionId);
         return {
-          keyVersionId: text(version.KeyVersionId, path, `${at}.KeyVersionId`),
+          keyVersionId,
           creationDate: text(version.CreationDate, path, `${at}.CreationDate`),
           material,
         };
       }),
     });
   });
+  const aliasNames = new Set<string>();
   file.aliases.forEach((alias: { AliasName?: unknown; KeyId?: unknown }, index) => {
     const aliasName = text(alias?.AliasName, path, `aliases[${index}].AliasName`);
+    if (aliasNames.has(aliasName)) fail(path, `aliases[${index}].AliasName ${aliasName} is given twice`);
+    aliasNames.add(aliasName);
     try {
       checkAliasName(aliasName);
       store.restoreAlias(aliasName, text(alias.KeyId, path, `aliases[${index}].KeyId`));

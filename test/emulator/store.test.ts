@@ -256,6 +256,48 @@ describe('the state file', () => {
       () => JSON.stringify({ ...good(), keys: [{ ...good().keys[0], Versions: [] }] }),
       /Versions is empty/,
     ],
+    [
+      'a usage the key spec does not have',
+      () => JSON.stringify({ ...good(), keys: [{ ...good().keys[0], KeyUsage: 'ENCRYPT/DECRYPT' }] }),
+      /keys\[0\]\.KeyUsage ENCRYPT\/DECRYPT is not a usage of a EC_P256 key/,
+    ],
+    [
+      'an unknown protection level',
+      () => JSON.stringify({ ...good(), keys: [{ ...good().keys[0], ProtectionLevel: 'PAPER' }] }),
+      /keys\[0\]\.ProtectionLevel PAPER is unknown/,
+    ],
+    [
+      'a key given twice',
+      () => {
+        const file = good();
+        return JSON.stringify({ ...file, keys: [file.keys[0], file.keys[0]] });
+      },
+      /keys\[1\]\.KeyId "key-aaaaaaaaaaaaaaaaaaaaaaaa" is empty, not a key id, or given twice/,
+    ],
+    [
+      'a KeyId that is an alias',
+      () => JSON.stringify({ ...good(), keys: [{ ...good().keys[0], KeyId: 'alias/a' }], aliases: [] }),
+      /keys\[0\]\.KeyId "alias\/a" is empty, not a key id/,
+    ],
+    [
+      'a version given twice',
+      () => {
+        const key = good().keys[0]!;
+        return JSON.stringify({
+          ...good(),
+          keys: [{ ...key, Versions: [key.Versions[0], key.Versions[0]] }],
+        });
+      },
+      /keys\[0\]\.Versions\[1\]\.KeyVersionId "v1" is empty or given twice/,
+    ],
+    [
+      'an alias given twice',
+      () => {
+        const file = good();
+        return JSON.stringify({ ...file, aliases: [file.aliases[0], file.aliases[0]] });
+      },
+      /aliases\[1\]\.AliasName alias\/a is given twice/,
+    ],
   ])('refuses a state file with %s', async (_what, content, message) => {
     const statePath = join(directory, 'bad.json');
     writeFileSync(statePath, content());
