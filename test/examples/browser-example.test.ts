@@ -17,7 +17,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleServer, startExampleServer } from '../../examples/browser/serve.js';
 import { type Browser, buildWebBundle, launchChromium, type Page } from '../helpers/chromium.js';
-import { KEY_VECTORS_DIR, PROJECT_ROOT } from '../helpers/vectors.js';
+import {
+  KEY_VECTORS_DIR,
+  PROJECT_ROOT,
+  readSignatureVectors,
+  type SignatureVector,
+} from '../helpers/vectors.js';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 const publicPem = (spec: string) => readFileSync(join(KEY_VECTORS_DIR, spec, 'public.pem'), 'utf8');
@@ -40,28 +45,13 @@ interface Verdict {
   readonly detail: string;
 }
 
-interface SignatureVector {
-  readonly keySpec: string;
-  readonly algorithm: string;
-  readonly mode: 'message' | 'digest';
-  readonly message: string;
-  readonly digest?: string;
-  readonly signature: string;
-  readonly signatureFormat?: 'der' | 'p1363';
-  readonly userId?: string;
-  readonly expected: boolean;
-  readonly note: string;
-}
-
 /**
  * The OpenSSL vectors in the form KMS returns (DER for EC; the page offers no r||s option), one per
  * key spec, algorithm, mode, SM2 user ID and kind of tampering: every combination goes through the
  * form, near-identical cases do not.
  */
 function openSslCases(): SignatureVector[] {
-  const { entries } = JSON.parse(
-    readFileSync(join(PROJECT_ROOT, 'vectors/signatures/signatures.json'), 'utf8'),
-  ) as { entries: SignatureVector[] };
+  const { entries } = readSignatureVectors();
   const taken = new Map<string, number>();
   return entries.filter((entry) => {
     if (entry.signatureFormat === 'p1363') return false;

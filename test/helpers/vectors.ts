@@ -20,6 +20,53 @@ export const KEY_VECTORS_DIR = fileURLToPath(new URL('../../vectors/keys/', impo
  */
 export const WYCHEPROOF_DIR = fileURLToPath(new URL('../../../shared/vectors/wycheproof/', import.meta.url));
 
+/** One entry of vectors/signatures/signatures.json: a signature the OpenSSL CLI made, and its verdict. */
+export interface SignatureVector {
+  readonly keySpec: string;
+  readonly algorithm: string;
+  readonly mode: 'message' | 'digest';
+  /** base64; in digest mode the message the digest came from, for reference. */
+  readonly message: string;
+  /** base64, digest mode only. */
+  readonly digest?: string;
+  readonly signature: string;
+  readonly signatureFormat?: 'der' | 'p1363';
+  readonly userId?: string;
+  /** The verdict OpenSSL gave when the file was made. */
+  readonly expected: boolean;
+  readonly note: string;
+}
+
+const SIGNATURE_VECTORS_FILE = fileURLToPath(
+  new URL('../../vectors/signatures/signatures.json', import.meta.url),
+);
+
+/** vectors/signatures/signatures.json, each entry checked for shape so a damaged file fails loudly. */
+export function readSignatureVectors(): {
+  readonly openssl: string;
+  readonly entries: readonly SignatureVector[];
+} {
+  const file = JSON.parse(readFileSync(SIGNATURE_VECTORS_FILE, 'utf8')) as {
+    openssl?: unknown;
+    entries?: unknown;
+  };
+  if (!Array.isArray(file.entries)) throw new Error(`${SIGNATURE_VECTORS_FILE}: no "entries" array`);
+  for (const [index, entry] of (file.entries as Record<string, unknown>[]).entries()) {
+    const fine =
+      typeof entry.keySpec === 'string' &&
+      typeof entry.algorithm === 'string' &&
+      (entry.mode === 'message' || entry.mode === 'digest') &&
+      typeof entry.message === 'string' &&
+      (entry.mode === 'message') === (entry.digest === undefined) &&
+      typeof entry.signature === 'string' &&
+      typeof entry.expected === 'boolean' &&
+      typeof entry.note === 'string';
+    if (!fine)
+      throw new Error(`${SIGNATURE_VECTORS_FILE}: entry ${index} is malformed: ${JSON.stringify(entry)}`);
+  }
+  return { openssl: String(file.openssl), entries: file.entries as SignatureVector[] };
+}
+
 /** A file under vectors/keys/ as bytes. */
 export function readKeyVector(relativePath: string): Uint8Array {
   return new Uint8Array(readFileSync(`${KEY_VECTORS_DIR}${relativePath}`));

@@ -12,17 +12,23 @@
 
 import { spawnSync } from 'node:child_process';
 import { constants, createHash, createPrivateKey, randomBytes, randomInt, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SM2_USER_ID, type VerifyOptions, verify } from '../../src/index.js';
 import { SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
 import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
 import { findOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';
-import { KEY_VECTORS_DIR, readKeyVector, readKeyVectorText, toHex } from '../helpers/vectors.js';
+import {
+  KEY_VECTORS_DIR,
+  readKeyVector,
+  readKeyVectorText,
+  readSignatureVectors,
+  type SignatureVector,
+  toHex,
+} from '../helpers/vectors.js';
 
 type Verify = (options: VerifyOptions) => Promise<boolean>;
 
@@ -35,45 +41,7 @@ const BACKENDS: readonly (readonly [string, Verify])[] = [
  * The committed OpenSSL vectors
  */
 
-interface SignatureVector {
-  readonly keySpec: string;
-  readonly algorithm: string;
-  readonly mode: 'message' | 'digest';
-  /** base64; in digest mode the message the digest came from, for reference. */
-  readonly message: string;
-  /** base64, digest mode only. */
-  readonly digest?: string;
-  readonly signature: string;
-  readonly signatureFormat?: 'der' | 'p1363';
-  readonly userId?: string;
-  readonly expected: boolean;
-  readonly note: string;
-}
-
-const VECTORS_FILE = fileURLToPath(new URL('../../vectors/signatures/signatures.json', import.meta.url));
-
-function loadVectors(): { readonly openssl: string; readonly entries: readonly SignatureVector[] } {
-  const file = JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as {
-    openssl?: unknown;
-    entries?: unknown;
-  };
-  if (!Array.isArray(file.entries)) throw new Error(`${VECTORS_FILE}: no "entries" array`);
-  for (const [index, entry] of (file.entries as Record<string, unknown>[]).entries()) {
-    const fine =
-      typeof entry.keySpec === 'string' &&
-      typeof entry.algorithm === 'string' &&
-      (entry.mode === 'message' || entry.mode === 'digest') &&
-      typeof entry.message === 'string' &&
-      (entry.mode === 'message') === (entry.digest === undefined) &&
-      typeof entry.signature === 'string' &&
-      typeof entry.expected === 'boolean' &&
-      typeof entry.note === 'string';
-    if (!fine) throw new Error(`${VECTORS_FILE}: entry ${index} is malformed: ${JSON.stringify(entry)}`);
-  }
-  return { openssl: String(file.openssl), entries: file.entries as SignatureVector[] };
-}
-
-const VECTORS = loadVectors();
+const VECTORS = readSignatureVectors();
 
 function fromBase64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'base64'));

@@ -14,29 +14,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_VECTORS_DIR, PROJECT_ROOT } from '../helpers/vectors.js';
+import {
+  KEY_VECTORS_DIR,
+  PROJECT_ROOT,
+  readSignatureVectors,
+  type SignatureVector,
+} from '../helpers/vectors.js';
 
-interface Vector {
-  readonly algorithm: string;
-  readonly keySpec: string;
-  readonly mode: 'message' | 'digest';
-  readonly message: string;
-  readonly digest?: string;
-  readonly signature: string;
-  readonly signatureFormat?: string;
-  readonly userId?: string;
-  readonly expected: boolean;
-}
-
-const vectors = (
-  JSON.parse(readFileSync(join(PROJECT_ROOT, 'vectors/signatures/signatures.json'), 'utf8')) as {
-    entries: Vector[];
-  }
-).entries;
+const vectors = readSignatureVectors().entries;
 const sm2Vectors = vectors.filter((entry) => entry.algorithm === 'SM2DSA');
 const ecdsaVector = vectors.find(
   (entry) => entry.keySpec === 'EC_P256' && entry.mode === 'message' && entry.expected,
-) as Vector;
+) as SignatureVector;
 const pems = Object.fromEntries(
   ['EC_SM2', 'EC_P256'].map((spec) => [
     spec,
