@@ -11,7 +11,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:cr
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildWebBundle, launchChromium, serveStatic } from '../test/helpers/chromium.js';
+import { buildWebBundle, withChromiumPage } from '../test/helpers/chromium.js';
 import type { BrowserCase } from './browser-page.js';
 import type { Options, Result } from './runner.js';
 
@@ -103,18 +103,8 @@ export async function browserResults(options: Options, filter?: string): Promise
     browserCase('ES256 (ECDSA_SHA_256) EC_P256, message', 'EC_P256', 'ECDSA_SHA_256', 'ES256'),
   ];
   const [bundle, script] = await Promise.all([buildWebBundle(), pageScript()]);
-  const server = await serveStatic({
-    files: { '/index.html': PAGE, '/bench.js': script, '/kms-verify.js': bundle.minified },
-  });
-  const browser = await launchChromium().catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/`);
+  const files = { '/index.html': PAGE, '/bench.js': script, '/kms-verify.js': bundle.minified };
+  return withChromiumPage(files, {}, async (page, { browser, errors }) => {
     await page.waitForFunction(() => 'runBrowserBench' in globalThis, undefined, { timeout: 30_000 });
     if (errors.length > 0) throw new Error(`benchmark page failed: ${errors.join('; ')}`);
     const results = await page.evaluate(
@@ -127,10 +117,7 @@ export async function browserResults(options: Options, filter?: string): Promise
       [cases, options, filter ?? null] as const,
     );
     return { browserVersion: browser.version(), results };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 /**

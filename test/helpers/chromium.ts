@@ -32,7 +32,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import chromium from '@sparticuz/chromium';
-import { type Browser, chromium as playwright } from 'playwright-core';
+import { type Browser, type Page, chromium as playwright } from 'playwright-core';
 
 export type { Browser, Page } from 'playwright-core';
 
@@ -217,6 +217,33 @@ export async function serveStatic(options: StaticServerOptions): Promise<StaticS
         server.close(() => done());
       }),
   };
+}
+
+/**
+ * Serves `files` from 127.0.0.1, opens `/` in a fresh headless Chromium and runs `use` with the
+ * page, the browser, and the page's uncaught errors so far. Browser and server are closed however
+ * `use` ends, and the server also when the browser will not start, so no caller can leak either.
+ */
+export async function withChromiumPage<T>(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: LaunchOptions,
+  use: (page: Page, context: { readonly browser: Browser; readonly errors: readonly string[] }) => Promise<T>,
+): Promise<T> {
+  const server = await serveStatic({ files });
+  const browser = await launchChromium(options).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}/`);
+    return await use(page, { browser, errors });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
 
 export interface WebBundle {

@@ -8,29 +8,19 @@
 
 import { readFileSync } from 'node:fs';
 import type { Fixtures, Run } from '../conformance/suite.js';
-import { launchChromium, serveStatic } from '../helpers/chromium.js';
+import { withChromiumPage } from '../helpers/chromium.js';
 import { type Artifacts, RUNTIME_DEADLINE_MS, withDeadline } from './harness.js';
 
 export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): Promise<Run> {
-  const server = await serveStatic({
-    files: {
-      '/index.html': '<!doctype html><meta charset="utf-8"><title>kms-verify conformance</title>',
-      '/kms-verify.js': readFileSync(artifacts.bundlePath),
-      '/suite.js': readFileSync(artifacts.suitePath),
-      '/fixtures.json': JSON.stringify(fixtures),
-    },
-  });
-  const browser = await launchChromium({ webSecurity: true }).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/index.html`);
+  const files = {
+    '/index.html': '<!doctype html><meta charset="utf-8"><title>kms-verify conformance</title>',
+    '/kms-verify.js': readFileSync(artifacts.bundlePath),
+    '/suite.js': readFileSync(artifacts.suitePath),
+    '/fixtures.json': JSON.stringify(fixtures),
+  };
+  return withChromiumPage(files, { webSecurity: true }, async (page, { errors }) => {
     const secure = await page.evaluate(() => window.isSecureContext && crypto.subtle !== undefined);
-    if (!secure) throw new Error(`the page at ${server.url} is not a secure context`);
+    if (!secure) throw new Error(`the page at ${page.url()} is not a secure context`);
     // A string, not a function: vitest rewrites import() inside the functions it transforms, and
     // the page has no such helper. The fixtures come from the same origin, as JSON.
     const run = await withDeadline(
@@ -45,8 +35,5 @@ export async function runInChromium(artifacts: Artifacts, fixtures: Fixtures): P
     );
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
     return run as Run;
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
