@@ -3,9 +3,8 @@
  * 413 before it is read), header and request timeouts so a stalled client cannot hold a socket
  * forever, optional CORS for browser code (the Fetch standard's preflight: `*` does not cover the
  * Authorization header, so requested headers are echoed; Private Network Access is granted when
- * asked), the admin endpoints under
- * `/__emulator/`, and a close that stops accepting, cancels injected delays, finishes in-flight
- * calls and only then resolves.
+ * asked; never for the admin endpoints), the admin endpoints under `/__emulator/`, and a close
+ * that stops accepting, cancels injected delays, finishes in-flight calls and only then resolves.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -106,7 +105,11 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
   const inFlight = new Set<Promise<void>>();
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const extra = options.cors ? corsHeaders(request) : {};
+    const target = request.url ?? '/';
+    const admin = target.startsWith(ADMIN_PREFIX);
+    // The admin endpoints never get CORS grants: a page the developer happens to visit must not be
+    // able to read the request log or change the faults of their emulator.
+    const extra = options.cors && !admin ? corsHeaders(request) : {};
     const send = (answer: ServerAnswer, close = false) => {
       if (response.destroyed) return;
       response.writeHead(answer.status, {
@@ -118,8 +121,7 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
       response.end(answer.text);
     };
     const method = request.method ?? 'GET';
-    const target = request.url ?? '/';
-    if (method === 'OPTIONS' && options.cors) {
+    if (method === 'OPTIONS' && options.cors && !admin) {
       response.writeHead(204, extra).end();
       return;
     }
@@ -137,7 +139,7 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
       send({ ...renderError(refusal, requestId, request.headers.host ?? '', 'JSON'), requestId }, true);
       return;
     }
-    if (target.startsWith(ADMIN_PREFIX)) {
+    if (admin) {
       const path = new URL(target, 'http://emulator.invalid').pathname.slice(ADMIN_PREFIX.length);
       send(await hooks.admin(method, path, Buffer.from(body).toString('utf8')));
       return;

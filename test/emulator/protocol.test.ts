@@ -464,6 +464,31 @@ describe('CORS, admin endpoints and the request log', () => {
     expect((await send(`${emulator.url}/__emulator/nothing`, {})).status).toBe(404);
   });
 
+  it('gives a page from another origin no way into the admin endpoints, even with cors', async () => {
+    // A cross-site POST of text/plain needs no preflight, so it must not change anything.
+    const posted = await send(`${emulator.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify([{ kind: 'unavailable' }]),
+    });
+    expect(posted.status).toBe(404);
+    expect(emulator.faults()).toEqual([]);
+    const preflight = await fetch(`${emulator.url}/__emulator/faults`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.com', 'access-control-request-method': 'PUT' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.ok).toBe(false);
+    const log = await fetch(`${emulator.url}/__emulator/requests`, {
+      headers: { origin: 'https://example.com' },
+    });
+    expect(log.headers.get('access-control-allow-origin')).toBeNull();
+    const kms = await fetch(`${emulator.url}/?Action=ListKeys`, {
+      headers: { origin: 'https://example.com' },
+    });
+    expect(kms.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('keeps the recent log bounded', async () => {
     const small = await startEmulator({ requestLogSize: 3 });
     try {
