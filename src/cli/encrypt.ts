@@ -5,8 +5,8 @@
  */
 
 import { parseArgs } from 'node:util';
-import type { Sm2CiphertextFormat } from '../encrypt/sm2.js';
-import { SM2_CIPHERTEXT_FORMATS } from '../encrypt/sm2.js';
+import type { Sm2CiphertextFormat } from '../encrypt/sm2-format.js';
+import { SM2_CIPHERTEXT_FORMATS } from '../encrypt/sm2-format.js';
 import { bytesToBase64 } from '../internal/base64.js';
 import { encrypt } from '../node/index.js';
 import { type CliIo, EXIT, readInput, requiredOption, UsageError } from './io.js';

@@ -27,8 +27,6 @@ import { Sm3 } from '../sm/sm3.js';
 import type { PreparedPoint } from '../verify/ecc.js';
 import type { Sm2CiphertextFormat } from './sm2-format.js';
 
-export { SM2_CIPHERTEXT_FORMATS, type Sm2CiphertextFormat } from './sm2-format.js';
-
 /** A uniformly random scalar in [1, n-1] by rejection sampling from the CSPRNG. */
 export function randomScalar(n: bigint): bigint {
   for (;;) {
