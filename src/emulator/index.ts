@@ -13,6 +13,7 @@
 
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { handleKmsRequest } from './handler.js';
+import { KmsApiError } from './kms-errors.js';
 import { Authenticator, type EmulatorCredentials } from './request.js';
 import { type LoggedRequest, RequestLog } from './request-log.js';
 import { JSON_CONTENT_TYPE } from './responses.js';
@@ -141,16 +142,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const authenticator = new Authenticator({ credentials, now });
 
   let closing: AbortSignal | undefined;
+  // A call whose injected delay is cut short by close() is answered as a service going away would
+  // answer it (503, which clients retry), not as an emulator bug (500 InternalFailure).
+  const cutShort = () =>
+    new KmsApiError(
+      'ServiceUnavailableTemporary',
+      'The emulator is closing: the injected delay was cut short.',
+    );
   const sleep = (milliseconds: number) =>
     new Promise<void>((resolve, reject) => {
-      if (closing?.aborted) return reject(closing.reason);
+      if (closing?.aborted) return reject(cutShort());
       const timer = setTimeout(() => {
         closing?.removeEventListener('abort', onAbort);
         resolve();
       }, milliseconds);
       const onAbort = () => {
         clearTimeout(timer);
-        reject(closing?.reason);
+        reject(cutShort());
       };
       closing?.addEventListener('abort', onAbort, { once: true });
     });

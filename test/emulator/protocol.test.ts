@@ -512,7 +512,8 @@ describe('close()', () => {
     // Close only once the call is inside its delay, however long the machine takes to get it there.
     while (slow.faults()[0]?.remaining !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all([slow.close(), slow.close()]);
-    expect(await pending).toBe(500);
+    expect(await pending).toBe(503);
+    expect(slow.requests.recent()).toMatchObject([{ code: 'ServiceUnavailableTemporary', fault: 'delay' }]);
   }, 15_000); // without the cancellation, close() would wait out the 60 s delay
 
   it('ends an unfinished upload instead of waiting for it', async () => {
