@@ -53,15 +53,16 @@ async function start(args: readonly string[]): Promise<Running> {
     },
   );
   const lines = createInterface({ input: child.stdout! });
+  let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([
     new Promise<string>((resolve) => lines.once('line', resolve)),
     exited.then((outcome) => {
       throw new Error(`the emulator exited before listening: ${JSON.stringify(outcome)}`);
     }),
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`no first line; stderr: ${stderr}`)), 30_000),
-    ),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no first line; stderr: ${stderr}`)), 30_000);
+    }),
+  ]).finally(() => clearTimeout(timer)); // a pending 30 s timer would outlive the test
   const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
   if (match === null) throw new Error(`unexpected first line ${JSON.stringify(first)}`);
   return { child, url: match[1]!, exited };
