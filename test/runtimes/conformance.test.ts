@@ -50,7 +50,17 @@ function record(runtime: string, results: Result[]): void {
 }
 
 beforeAll(async () => {
-  [artifacts, kms] = await Promise.all([buildArtifacts(), startLoopbackKms()]);
+  // Each resource is kept as soon as it exists and both are waited for, so that when one step fails
+  // afterAll still closes the other: the emulator left listening would keep vitest from exiting.
+  const outcomes = await Promise.allSettled([
+    buildArtifacts().then((built) => {
+      artifacts = built;
+    }),
+    startLoopbackKms().then((loopback) => {
+      kms = loopback;
+    }),
+  ]);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   fixtures = buildFixtures(kms.fixture);
   baseline = resultsOf(await runInNode());
 }, 120_000);
