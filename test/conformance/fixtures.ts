@@ -2,9 +2,8 @@
  * Builds the conformance fixtures in Node, with crypto we did not write: keys from vectors/keys/ in
  * every encoding with node:crypto's SPKI fingerprint, signatures by node:crypto (RSA-PSS, PKCS#1
  * v1.5, ECDSA on P-256 and secp256k1) and the OpenSSL CLI (SM2 with KMS's user ID), a freshly
- * generated key of each spec for the swapped-key cases, inputs that must fail, and plaintexts. Also
- * decrypts what each runtime encrypted: node:crypto privateDecrypt for RSA-OAEP, the test-side SM2
- * decryptor (test/helpers/sm2-decrypt.ts) for SM2PKE. Node-only.
+ * generated key of each spec for the swapped-key cases, inputs that must fail, and plaintexts.
+ * decrypt.ts decrypts what each runtime encrypted to these keys. Node-only.
  */
 
 import {
@@ -13,7 +12,6 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  privateDecrypt,
   sign,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,20 +19,17 @@ import { join } from 'node:path';
 import { DEFAULT_SM2_USER_ID } from '../../src/algorithms.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
 import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
-import { readSm2PrivateScalar, type Sm2Format, sm2Decrypt } from '../helpers/sm2-decrypt.js';
 import { KEY_VECTORS_DIR, pemToDer } from '../helpers/vectors.js';
-import {
-  type EncryptionFixture,
-  type ErrorFixture,
-  type Fixtures,
-  type KeyFixture,
-  KMS_PLAINTEXT,
-  type KmsFixture,
-  type Run,
-  type SignatureFixture,
+import type {
+  EncryptionFixture,
+  ErrorFixture,
+  Fixtures,
+  KeyFixture,
+  KmsFixture,
+  SignatureFixture,
 } from './suite.js';
 
-const SPECS = ['RSA_2048', 'RSA_3072', 'EC_P256', 'EC_P256K', 'EC_SM2'] as const;
+export const SPECS = ['RSA_2048', 'RSA_3072', 'EC_P256', 'EC_P256K', 'EC_SM2'] as const;
 type Spec = (typeof SPECS)[number];
 
 const text = (path: string) => readFileSync(join(KEY_VECTORS_DIR, path), 'utf8');
@@ -328,79 +323,4 @@ export function buildFixtures(kms?: KmsFixture): Fixtures {
     errors: errorFixtures(),
     ...(kms === undefined ? {} : { kms }),
   };
-}
-
-/** A private key that can decrypt a runtime's ciphertext, by the public key it was made for. */
-export type Decryptor = (ciphertext: Uint8Array, algorithm: string, sm2Format?: string) => Uint8Array;
-
-export function vectorDecryptor(spec: string): Decryptor {
-  const pem = privatePem(spec);
-  return (ciphertext, algorithm, sm2Format) => {
-    if (algorithm === 'SM2PKE')
-      return sm2Decrypt(readSm2PrivateScalar(pem), ciphertext, (sm2Format ?? 'c1c3c2') as Sm2Format);
-    return new Uint8Array(
-      privateDecrypt(
-        {
-          key: pem,
-          padding: constants.RSA_PKCS1_OAEP_PADDING,
-          oaepHash: algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256',
-        },
-        ciphertext,
-      ),
-    );
-  };
-}
-
-/**
- * Decrypts every ciphertext a run returned and compares it with the plaintext: one result per
- * ciphertext, `decrypted` when it matches. `extra` decrypts the key ring's ciphertexts (KMS keys).
- */
-export function decryptRun(
-  fixtures: Fixtures,
-  run: Run,
-  extra: ReadonlyMap<string, (ciphertext: Uint8Array) => Uint8Array> = new Map(),
-): { name: string; expected: string; actual: string }[] {
-  const bySpec = new Map(SPECS.map((spec) => [publicPem(spec), vectorDecryptor(spec)]));
-  const checks: { name: string; expected: string; actual: string }[] = [];
-  for (const fixture of fixtures.encryptions) {
-    const name = `encrypt ${fixture.name}`;
-    checks.push({
-      name: `decrypt ${fixture.name} in Node`,
-      expected: 'decrypted',
-      actual: attempt(() => {
-        const ciphertext = run.ciphertexts[name];
-        if (ciphertext === undefined) return 'no ciphertext';
-        const plaintext = (bySpec.get(fixture.key) as Decryptor)(
-          Buffer.from(ciphertext, 'base64'),
-          fixture.algorithm,
-          fixture.sm2Format,
-        );
-        return Buffer.from(plaintext).toString('base64') === fixture.plaintext
-          ? 'decrypted'
-          : 'wrong plaintext';
-      }),
-    });
-  }
-  for (const [name, decrypt] of extra) {
-    checks.push({
-      name: `decrypt ${name} in Node`,
-      expected: 'decrypted',
-      actual: attempt(() => {
-        const ciphertext = run.ciphertexts[name];
-        if (ciphertext === undefined) return 'no ciphertext';
-        return Buffer.from(decrypt(Buffer.from(ciphertext, 'base64'))).toString() === KMS_PLAINTEXT
-          ? 'decrypted'
-          : 'wrong plaintext';
-      }),
-    });
-  }
-  return checks;
-}
-
-function attempt(action: () => string): string {
-  try {
-    return action();
-  } catch (error) {
-    return `failed: ${error instanceof Error ? error.message : String(error)}`;
-  }
 }

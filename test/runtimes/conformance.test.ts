@@ -8,7 +8,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtures, decryptRun } from '../conformance/fixtures.js';
+import { decryptRun } from '../conformance/decrypt.js';
+import { buildFixtures } from '../conformance/fixtures.js';
 import type { Fixtures, Result, Run } from '../conformance/suite.js';
 import { runInChromium } from './chromium.js';
 import {
