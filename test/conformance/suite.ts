@@ -8,7 +8,7 @@
  * OpenSSL and node:crypto with their tampered twins, plaintexts and, when a loopback KMS is running,
  * its endpoint and keys. Every check yields a named result with the outcome Node's own crypto
  * predicts (`expected`) and the one this runtime produced (`actual`), both as short strings such as
- * `true`, `false`, `error:KEY_FORMAT` or `EC_P256 3f9a...`. Outcomes must not depend on the runtime,
+ * `true`, `false`, `error:ERR_KEY_FORMAT` or `EC_P256 3f9a...`. Outcomes must not depend on the runtime,
  * so the test compares every runtime's list with Node's, entry by entry. Ciphertexts go back to
  * Node, which decrypts them with the private keys.
  */
