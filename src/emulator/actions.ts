@@ -9,9 +9,9 @@
 
 import { CRYPTO_ACTIONS } from './crypto-actions.js';
 import { invalidParameter } from './kms-errors.js';
-import { type ActionDefinition, optional, paged, required } from './parameters.js';
+import { type ActionContext, type ActionDefinition, optional, paged, required } from './parameters.js';
 import type { ResponseBody } from './responses.js';
-import type { EmulatorKey, EmulatorKeyVersion, EmulatorStore } from './store.js';
+import type { EmulatorAlias, EmulatorKey, EmulatorKeyVersion, EmulatorStore } from './store.js';
 
 export type { ActionContext, ActionDefinition } from './parameters.js';
 
@@ -37,6 +37,17 @@ function keyMetadata(store: EmulatorStore, key: EmulatorKey): ResponseBody {
 
 function versionBody(version: EmulatorKeyVersion): ResponseBody {
   return { KeyId: version.keyId, KeyVersionId: version.keyVersionId, CreationDate: version.creationDate };
+}
+
+/** ListAliases and ListAliasesByKeyId answer in the same shape: `Aliases.Alias[]`, paged. */
+function aliasPage(context: ActionContext, aliases: readonly EmulatorAlias[]): ResponseBody {
+  const { slice, ...counts } = paged(context, aliases);
+  return {
+    ...counts,
+    Aliases: {
+      Alias: slice.map((alias) => ({ KeyId: alias.keyId, AliasName: alias.aliasName, AliasArn: alias.arn })),
+    },
+  };
 }
 
 const table: Record<string, ActionDefinition> = {
@@ -149,17 +160,7 @@ const table: Record<string, ActionDefinition> = {
     required: [],
     dryRun: false,
     handle(context) {
-      const { slice, ...counts } = paged(context, context.store.aliases());
-      return {
-        ...counts,
-        Aliases: {
-          Alias: slice.map((alias) => ({
-            KeyId: alias.keyId,
-            AliasName: alias.aliasName,
-            AliasArn: alias.arn,
-          })),
-        },
-      };
+      return aliasPage(context, context.store.aliases());
     },
   },
   ListAliasesByKeyId: {
@@ -167,17 +168,7 @@ const table: Record<string, ActionDefinition> = {
     dryRun: false,
     handle(context) {
       const key = context.store.key(required(context, 'KeyId'));
-      const { slice, ...counts } = paged(context, context.store.aliases(key.keyId));
-      return {
-        ...counts,
-        Aliases: {
-          Alias: slice.map((alias) => ({
-            KeyId: alias.keyId,
-            AliasName: alias.aliasName,
-            AliasArn: alias.arn,
-          })),
-        },
-      };
+      return aliasPage(context, context.store.aliases(key.keyId));
     },
   },
 };
