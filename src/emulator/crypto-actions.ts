@@ -3,23 +3,21 @@
  * KMS's order: the key (Forbidden.KeyNotFound / Forbidden.AliasNotFound), the version
  * (Forbidden.KeyVersionNotFound), the key state (Rejected.Disabled, 409), the key usage (signing with
  * an ENCRYPT/DECRYPT key and the reverse: UnsupportedOperation), then the algorithm for the key spec
- * and the data (InvalidParameter). The private-key work is key-material.ts's; its refusals become
+ * and the data (InvalidParameter). The private-key work is signing.ts's and decryption.ts's; its refusals become
  * InvalidParameter naming the parameter at fault.
  */
 
 import { bytesToBase64 } from '../internal/base64.js';
+import { decryptWith, encryptWith } from './decryption.js';
 import {
-  decryptWith,
   EmulatorCryptoError,
   ENCRYPTION_ALGORITHMS_BY_SPEC,
-  encryptWith,
   SIGNING_ALGORITHMS_BY_SPEC,
-  signDigest,
-  verifyDigest,
 } from './key-material.js';
 import { invalidParameter, KmsApiError } from './kms-errors.js';
 import { type ActionContext, type ActionDefinition, base64Parameter, required } from './parameters.js';
 import type { ResponseBody } from './responses.js';
+import { signDigest, verifyDigest } from './signing.js';
 import type { EmulatorKey, EmulatorKeyVersion, KeyUsage } from './store.js';
 
 /** The key and version of a cryptographic call, checked for state, usage and algorithm. */

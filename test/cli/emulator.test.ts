@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { signDigest } from '../../src/emulator/key-material.js';
+import { signDigest } from '../../src/emulator/signing.js';
 import { signKmsRequestV3 } from '../../src/fetchers/aliyun-signature.js';
 import { DEFAULT_SM2_USER_ID, parsePublicKey } from '../../src/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { signDigest } from '../../src/emulator/key-material.js';
+import { signDigest } from '../../src/emulator/signing.js';
 import {
   type AliyunKmsFetcherOptions,
   aliyunKmsFetcher,

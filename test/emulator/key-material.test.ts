@@ -12,20 +12,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptWith, encryptWith } from '../../src/emulator/decryption.js';
 import {
-  decryptWith,
   EmulatorCryptoError,
   type EmulatorKeySpec,
   ENCRYPTION_ALGORITHMS_BY_SPEC,
-  emsaPssEncode,
-  encryptWith,
   generateKeyMaterial,
   type KeyMaterial,
   loadKeyMaterial,
   SIGNING_ALGORITHMS_BY_SPEC,
-  signDigest,
-  verifyDigest,
 } from '../../src/emulator/key-material.js';
+import { emsaPssEncode, signDigest, verifyDigest } from '../../src/emulator/signing.js';
 import { DEFAULT_SM2_USER_ID, encrypt, parsePublicKey, verify } from '../../src/node/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
 import { findOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';

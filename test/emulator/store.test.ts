@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KmsApiError, StateFileError, startEmulator } from '../../src/emulator/index.js';
-import { generateKeyMaterial, signDigest } from '../../src/emulator/key-material.js';
+import { generateKeyMaterial } from '../../src/emulator/key-material.js';
+import { signDigest } from '../../src/emulator/signing.js';
 import { EmulatorStore } from '../../src/emulator/store.js';
 import { verify } from '../../src/index.js';
 
