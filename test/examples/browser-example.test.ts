@@ -199,6 +199,12 @@ describe('examples/browser in Chromium', () => {
     });
     await page.screenshot({ path: join(ARTIFACTS, 'browser-example.png'), fullPage: true });
     console.log(`screenshot: ${join(ARTIFACTS, 'browser-example.png')}`);
+    // The key line is filled in after an asynchronous fingerprint, independently of the verdict.
+    await page.waitForFunction(
+      () => document.getElementById('key-info')?.textContent?.startsWith('EC_P256 key'),
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.textContent('#key-info')).toMatch(/^EC_P256 key · SHA-256 fingerprint [0-9a-f]{16}…$/);
     expect((await fill(page, { ...ecdsa, mode: 'digest', encoding: 'hex', input: digestHex })).state).toBe(
       'valid',
