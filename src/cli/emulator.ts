@@ -53,6 +53,11 @@ function credentialsFrom(ids: readonly string[], secrets: readonly string[]): re
   });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** `stopped` resolves with the signal's name when the process is asked to stop; `release` unhooks. */
 function stopSignals(): { readonly stopped: Promise<string>; readonly release: () => void } {
   let stop: (signal: string) => void = () => {};
@@ -131,6 +136,14 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       `AccessKey ${credentials.map((pair) => pair.accessKeyId).join(', ')}${demo ? ` (demo pair, secret ${DEMO_CREDENTIALS.accessKeySecret})` : ''}; ` +
       `admin endpoints under ${emulator.url}/__emulator/\n`,
   );
+  // Anyone who can reach the port can reconfigure faults, and with the published demo pair also
+  // use every key; fine on loopback, worth a word anywhere else.
+  if (!isLoopback(emulator.host)) {
+    io.stderr(
+      `kms-verify emulator: warning: ${emulator.host} is not a loopback address: the admin endpoints are unauthenticated` +
+        `${demo ? ' and the demo AccessKey secret is public' : ''}, so anyone who can reach this port can use them\n`,
+    );
+  }
   const signal = await stopped;
   try {
     await emulator.close();

@@ -63,7 +63,7 @@ async function start(args: readonly string[]): Promise<Running> {
       timer = setTimeout(() => reject(new Error(`no first line; stderr: ${stderr}`)), 30_000);
     }),
   ]).finally(() => clearTimeout(timer)); // a pending 30 s timer would outlive the test
-  const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
+  const match = /^listening on (http:\/\/(?:127\.0\.0\.1|0\.0\.0\.0):\d+)$/.exec(first);
   if (match === null) throw new Error(`unexpected first line ${JSON.stringify(first)}`);
   return { child, url: match[1]!, exited };
 }
@@ -125,8 +125,20 @@ describe('kms-verify emulator', () => {
     const outcome = await running.exited;
     expect(outcome.code).toBe(0);
     expect(outcome.stderr).toContain('LTAI5tKmsEmulatorDemo (demo pair');
+    expect(outcome.stderr).not.toContain('warning');
     expect(outcome.stderr).toMatch(
       /\n[0-9A-F-]{36} GET ListKeys - 503 ServiceUnavailableTemporary \(fault: unavailable\)\n/,
+    );
+  });
+
+  it('warns on stderr when it listens beyond loopback', async () => {
+    const running = await start(['--host', '0.0.0.0']);
+    expect((await fetch(`${running.url}/__emulator/health`)).status).toBe(200);
+    running.child.kill('SIGTERM');
+    const outcome = await running.exited;
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toContain(
+      'warning: 0.0.0.0 is not a loopback address: the admin endpoints are unauthenticated and the demo AccessKey secret is public',
     );
   });
 
