@@ -73,7 +73,9 @@ export class CryptoUnavailableError extends KmsVerifyError {
 /**
  * Code the library loads on first use could not be loaded: the SM2/SM3 modules behind import(),
  * whose chunk a splitting bundler serves separately (a network error, a missing deployment file, a
- * Content-Security-Policy). Not remembered: the next call tries again. Without this class the
+ * Content-Security-Policy). The library tries again on the next call, which recovers in Node;
+ * browsers keep a failed module fetch for the page's life (Chromium 147, tested), so there only a
+ * reload does. Without this class the
  * runtime's own error (a TypeError in browsers) would read as a programming mistake.
  */
 export class ModuleLoadError extends KmsVerifyError {

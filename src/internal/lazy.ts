@@ -17,7 +17,8 @@ export interface LazyModule<Module> {
   /**
    * Loads the module once; every caller waiting on a load shares its outcome. A failed load is
    * retried on the next call rather than remembered, since a chunk that failed to download may
-   * well download the next time.
+   * well download the next time. (Whether import() itself retries is the runtime's business: Node
+   * does, Chromium keeps the failure until the page reloads.)
    */
   readonly load: () => Promise<Module>;
 }
