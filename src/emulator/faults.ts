@@ -1,7 +1,8 @@
 /**
  * Fault injection, so clients' retry, backoff and timeout paths can be tested against the real
  * protocol: a plan throttles (429 Rejected.Throttling), fails (503 ServiceUnavailableTemporary),
- * answers 200 with a body cut in half (malformed), or delays the answer. A plan applies to the next
+ * cuts the answer's body in half (malformed: a 200 for a call that succeeds, and the error's own
+ * status for one that does not), or delays the answer. A plan applies to the next
  * `count` matching calls or to each with probability `fraction` (default 1), optionally only to some
  * actions. Plans are checked in order for every call: delays add up, and the first failing plan
  * that fires decides the answer.

@@ -56,7 +56,14 @@ export async function handleKmsRequest(raw: RawRequest, context: HandlerContext)
     duplicate: undefined,
   };
   let fault: string | undefined;
-  const answer = (rendered: RenderedResponse, code: string | undefined): HandledRequest => {
+  // A drawn `malformed` fault cuts whatever the answer is: the plan's count was spent on this call,
+  // so a call that fails must not use it up silently and send an intact body.
+  let malformed = false;
+  const answer = (whole: RenderedResponse, code: string | undefined): HandledRequest => {
+    if (malformed) fault = 'malformed';
+    const rendered = malformed
+      ? { ...whole, text: whole.text.slice(0, Math.floor(whole.text.length / 2)) }
+      : whole;
     context.log.record({
       requestId,
       method: raw.method,
@@ -71,6 +78,7 @@ export async function handleKmsRequest(raw: RawRequest, context: HandlerContext)
   try {
     parsed = parseParameters(raw);
     const draw = context.faults.draw(parsed.action);
+    malformed = draw.failure === 'malformed';
     if (draw.delayMs > 0) {
       fault = 'delay';
       await context.sleep(draw.delayMs);
@@ -107,15 +115,7 @@ export async function handleKmsRequest(raw: RawRequest, context: HandlerContext)
       throw new KmsApiError('InvalidParameter', 'The specified parameter "DryRun" must be true or false.');
     }
     const body = dryRunFlag === 'true' ? await dryRun(run) : await run();
-    const rendered = renderSuccess(call.action, { RequestId: requestId, ...body }, call.format);
-    if (draw.failure === 'malformed') {
-      fault = draw.failure;
-      return answer(
-        { ...rendered, text: rendered.text.slice(0, Math.floor(rendered.text.length / 2)) },
-        undefined,
-      );
-    }
-    return answer(rendered, undefined);
+    return answer(renderSuccess(call.action, { RequestId: requestId, ...body }, call.format), undefined);
   } catch (error) {
     const kmsError =
       error instanceof KmsApiError

@@ -95,6 +95,23 @@ describe('handleKmsRequest', () => {
     expect(shared.log.byCode().InternalFailure).toBeUndefined();
   });
 
+  it('spends a malformed fault only on an answer it cuts, error answers included', async () => {
+    const shared = context();
+    const unsigned: RawRequest = {
+      method: 'GET',
+      target: '/?Action=ListKeys',
+      headers: {},
+      body: new Uint8Array(0),
+    };
+    shared.faults.set([{ kind: 'malformed', count: 1 }]);
+    const cut = await handleKmsRequest(unsigned, shared);
+    expect(cut.status).toBe(400);
+    expect(() => JSON.parse(cut.text)).toThrow(SyntaxError);
+    expect(shared.log.recent().at(-1)).toMatchObject({ code: 'MissingParameter', fault: 'malformed' });
+    const whole = await handleKmsRequest(unsigned, shared);
+    expect(JSON.parse(whole.text)).toMatchObject({ Code: 'MissingParameter' });
+  });
+
   it('checks faults before the signature, and the signature before the action', async () => {
     const shared = context();
     const unsigned: RawRequest = {
