@@ -136,8 +136,15 @@ export const SIGNING_ALGORITHMS: ReadonlyMap<string, SigningAlgorithmDescriptor>
 /**
  * The SM2 user ID KMS signs with, 1234567812345678 (GM/T 0009-2012 §10). Here rather than in
  * src/sm/ so that importing it does not pull SM2 and SM3 code into a bundle's main chunk.
+ *
+ * A typed array cannot be frozen, so the exported one is the caller's copy: the library itself
+ * reads KMS_SM2_USER_ID, which is not exported from the package, and writing into
+ * DEFAULT_SM2_USER_ID can never change what a default-ID verification checks.
  */
 export const DEFAULT_SM2_USER_ID: Uint8Array = new TextEncoder().encode('1234567812345678');
+
+/** The library's own, unexported copy of the default SM2 user ID (see DEFAULT_SM2_USER_ID). */
+export const KMS_SM2_USER_ID: Uint8Array = new TextEncoder().encode('1234567812345678');
 
 /* ------------------------------------------------------------------------------------------------
  * Encryption algorithms, as KMS names them (AsymmetricEncrypt / AsymmetricDecrypt `Algorithm`).

@@ -5,7 +5,7 @@
  * (with a splitting bundler) downloads the SM2 and SM3 code.
  */
 
-import { DEFAULT_SM2_USER_ID } from '../algorithms.js';
+import { KMS_SM2_USER_ID } from '../algorithms.js';
 import type { EcPublicKey } from '../keys/types.js';
 import { sm2Digest, sm2Z } from '../sm/sm2.js';
 import { type PreparedPoint, sm2Verify } from './ecc.js';
@@ -40,6 +40,6 @@ export function sm2VerifySignature(
   message: Uint8Array | undefined,
   userId: Uint8Array | undefined,
 ): boolean {
-  const e = digest ?? sm2Digest(sm2ZFor(key, userId ?? DEFAULT_SM2_USER_ID), message as Uint8Array);
+  const e = digest ?? sm2Digest(sm2ZFor(key, userId ?? KMS_SM2_USER_ID), message as Uint8Array);
   return sm2Verify(point, e, value);
 }

@@ -18,7 +18,13 @@ import {
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type EcPublicKey, KmsVerifyError, parsePublicKey, verify as webVerify } from '../../src/index.js';
+import {
+  DEFAULT_SM2_USER_ID,
+  type EcPublicKey,
+  KmsVerifyError,
+  parsePublicKey,
+  verify as webVerify,
+} from '../../src/index.js';
 import { P256, SECP256K1, SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
@@ -167,6 +173,17 @@ describe.each(BACKENDS)('verify on the %s backend', (_name, verify) => {
       expect(await verify(base)).toBe(false);
       expect(await verify({ ...base, userId: 'bob@example.com' })).toBe(false);
       expect(await verify({ ...base, signature, userId: 'alice@example.com' })).toBe(false);
+    });
+
+    it('cannot be redirected by writing into the exported DEFAULT_SM2_USER_ID', async () => {
+      const saved = Uint8Array.from(DEFAULT_SM2_USER_ID);
+      DEFAULT_SM2_USER_ID.fill(0x41);
+      try {
+        expect(await verify({ key: PEM.EC_SM2, algorithm: 'SM2DSA', message, signature })).toBe(true);
+      } finally {
+        DEFAULT_SM2_USER_ID.set(saved);
+      }
+      expect(new TextDecoder().decode(DEFAULT_SM2_USER_ID)).toBe('1234567812345678');
     });
 
     it('accepts the P1363 form when asked', async () => {
