@@ -11,6 +11,7 @@
  * ```
  */
 
+import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { handleKmsRequest } from './handler.js';
 import { KmsApiError } from './kms-errors.js';
@@ -142,26 +143,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const authenticator = new Authenticator({ credentials, now });
 
   let closing: AbortSignal | undefined;
-  // A call whose injected delay is cut short by close() is answered as a service going away would
-  // answer it (503, which clients retry), not as an emulator bug (500 InternalFailure).
-  const cutShort = () =>
-    new KmsApiError(
-      'ServiceUnavailableTemporary',
-      'The emulator is closing: the injected delay was cut short.',
-    );
-  const sleep = (milliseconds: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (closing?.aborted) return reject(cutShort());
-      const timer = setTimeout(() => {
-        closing?.removeEventListener('abort', onAbort);
-        resolve();
-      }, milliseconds);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(cutShort());
-      };
-      closing?.addEventListener('abort', onAbort, { once: true });
-    });
+  const sleep = async (milliseconds: number) => {
+    try {
+      await delay(milliseconds, undefined, closing === undefined ? {} : { signal: closing });
+    } catch (error) {
+      if (!closing?.aborted) throw error;
+      // Cut short by close(): answered as a service going away would answer it (503, which clients
+      // retry), not as an emulator bug (500 InternalFailure).
+      throw new KmsApiError(
+        'ServiceUnavailableTemporary',
+        'The emulator is closing: the injected delay was cut short.',
+      );
+    }
+  };
 
   const shell = await startHttpShell(
     { host, port, cors: options.cors === true },
