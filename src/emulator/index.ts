@@ -51,7 +51,10 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** The AccessKey pairs accepted; default [DEMO_CREDENTIALS]. */
   readonly credentials?: readonly EmulatorCredentials[];
-  /** Keys persist here across restarts (read at start, rewritten atomically after each change). */
+  /**
+   * Keys persist here across restarts: read and rewritten at start (a path that cannot be written
+   * fails the start with StateFileError), then rewritten atomically after each change.
+   */
   readonly statePath?: string;
   /** Access-Control-* headers and OPTIONS preflight, for browser code. */
   readonly cors?: boolean;
@@ -134,6 +137,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (options.statePath !== undefined) {
     await loadStateFile(store, options.statePath);
     const stateWriter = new StateWriter(store, options.statePath);
+    // Written once now, so a path that cannot be written fails the start rather than every change
+    // after it, unnoticed until close().
+    void stateWriter.schedule();
+    await stateWriter.flush();
     store.onChange = () => void stateWriter.schedule();
     writer = stateWriter;
   }

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -198,12 +198,22 @@ describe('the state file', () => {
     await emulator.close();
   });
 
-  it('reports a state it cannot write from flush() and close()', async () => {
+  it('refuses to start with a state path it cannot write', async () => {
     const statePath = join(directory, 'no-such-directory', 'state.json');
+    const started = startEmulator({ statePath });
+    await expect(started).rejects.toThrow(StateFileError);
+    await expect(started).rejects.toThrow(/no-such-directory\/state\.json: cannot write: ENOENT/);
+  });
+
+  it('reports a state it can no longer write from flush() and close()', async () => {
+    const stateDirectory = join(directory, 'goes-away');
+    mkdirSync(stateDirectory);
+    const statePath = join(stateDirectory, 'state.json');
     const emulator = await startEmulator({ statePath });
+    rmSync(stateDirectory, { recursive: true });
     emulator.store.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
     await expect(emulator.flush()).rejects.toThrow(StateFileError);
-    await expect(emulator.close()).rejects.toThrow(/no-such-directory\/state\.json: cannot write: ENOENT/);
+    await expect(emulator.close()).rejects.toThrow(/goes-away\/state\.json: cannot write: ENOENT/);
   });
 
   const good = () => {
