@@ -39,6 +39,45 @@ function versionBody(version: EmulatorKeyVersion): ResponseBody {
   return { KeyId: version.keyId, KeyVersionId: version.keyVersionId, CreationDate: version.creationDate };
 }
 
+/** What ListKeys can filter on, and each key's value for it (every emulator key is a user's). */
+const KEY_FILTERS: ReadonlyMap<string, (key: EmulatorKey) => string> = new Map<
+  string,
+  (key: EmulatorKey) => string
+>([
+  ['KeyState', (key) => key.state],
+  ['KeySpec', (key) => key.keySpec],
+  ['KeyUsage', (key) => key.keyUsage],
+  ['ProtectionLevel', (key) => key.protectionLevel],
+  ['CreatorType', () => 'User'],
+]);
+
+/**
+ * ListKeys' Filters: a JSON array of at most 10 `{"Key": NAME, "Values": [at most 10 strings]}`,
+ * AND between entries, OR within Values (an empty Values does not restrict). A filter the emulator
+ * cannot apply is refused: silently listing every key would answer a different question.
+ */
+function keyFilter(text: string | undefined): (key: EmulatorKey) => boolean {
+  if (text === undefined) return () => true;
+  let filters: unknown;
+  try {
+    filters = JSON.parse(text);
+  } catch {
+    throw invalidParameter('Filters', 'not JSON');
+  }
+  if (!Array.isArray(filters) || filters.length > 10)
+    throw invalidParameter('Filters', 'must be an array of at most 10 {"Key", "Values"} objects');
+  const tests = filters.map((filter: unknown) => {
+    const { Key: name, Values: values } = (filter ?? {}) as { Key?: unknown; Values?: unknown };
+    const property = typeof name === 'string' ? KEY_FILTERS.get(name) : undefined;
+    if (property === undefined)
+      throw invalidParameter('Filters', `the emulator filters on ${[...KEY_FILTERS.keys()].join(', ')} only`);
+    if (!Array.isArray(values) || values.length > 10 || !values.every((value) => typeof value === 'string'))
+      throw invalidParameter('Filters', `the Values of ${name} must be an array of at most 10 strings`);
+    return (key: EmulatorKey) => values.length === 0 || values.includes(property(key));
+  });
+  return (key) => tests.every((test) => test(key));
+}
+
 /** ListAliases and ListAliasesByKeyId answer in the same shape: `Aliases.Alias[]`, paged. */
 function aliasPage(context: ActionContext, aliases: readonly EmulatorAlias[]): ResponseBody {
   const { slice, ...counts } = paged(context, aliases);
@@ -86,7 +125,8 @@ const table: Record<string, ActionDefinition> = {
     required: [],
     dryRun: false,
     handle(context) {
-      const { slice, ...counts } = paged(context, context.store.keys());
+      const matches = keyFilter(optional(context, 'Filters'));
+      const { slice, ...counts } = paged(context, context.store.keys().filter(matches));
       return { ...counts, Keys: { Key: slice.map((key) => ({ KeyId: key.keyId, KeyArn: key.arn })) } };
     },
   },

@@ -252,6 +252,38 @@ describe('the gateway checks', () => {
   });
 });
 
+describe('ListKeys Filters', () => {
+  it('keeps the keys every filter matches (AND between filters, OR within Values)', async () => {
+    const disabled = emulator.store.createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' });
+    emulator.store.disableKey(disabled.keyId);
+    const list = async (filters: unknown) => {
+      const sent = await v1('ListKeys', { Filters: JSON.stringify(filters), PageSize: '100' });
+      expect(sent.status).toBe(200);
+      return (sent.json!.Keys as { Key: { KeyId: string }[] }).Key.map((listed) => listed.KeyId);
+    };
+    expect(await list([{ Key: 'KeyState', Values: ['Disabled'] }])).toEqual([disabled.keyId]);
+    expect(
+      await list([
+        { Key: 'KeySpec', Values: ['RSA_2048', 'EC_SM2'] },
+        { Key: 'KeyState', Values: ['Enabled'] },
+      ]),
+    ).toEqual([]);
+    const signing = await list([{ Key: 'KeyUsage', Values: ['SIGN/VERIFY'] }]);
+    expect(signing).toContain(key.keyId);
+    expect(signing).not.toContain(disabled.keyId);
+  });
+
+  it.each([
+    ['not JSON', '[{'],
+    ['not an array', '{"Key":"KeyState"}'],
+    ['a filter the emulator cannot apply', '[{"Key":"TagKey","Values":["x"]}]'],
+    ['Values that are not strings', '[{"Key":"KeyState","Values":[1]}]'],
+  ])('refuses Filters that are %s', async (_what, filters) => {
+    const sent = await v1('ListKeys', { Filters: filters });
+    expect([sent.status, sent.json?.Code]).toEqual([400, 'InvalidParameter']);
+  });
+});
+
 describe('XML', () => {
   it('renders a success as <ActionResponse> with list items repeated in their container', async () => {
     emulator.store.createKeyVersion(key.keyId);
