@@ -8,6 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KmsApiError } from './kms-errors.js';
@@ -102,6 +103,9 @@ function corsHeaders(request: IncomingMessage): Record<string, string> {
 
 export async function startHttpShell(options: HttpShellOptions, hooks: ServerHooks): Promise<HttpShell> {
   const closing = new AbortController();
+  // Every call waiting on its body or an injected delay listens for the close; more than ten at once
+  // is ordinary load, not the leak Node's default limit would warn about on stderr.
+  setMaxListeners(0, closing.signal);
   const inFlight = new Set<Promise<void>>();
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

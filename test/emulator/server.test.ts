@@ -95,6 +95,26 @@ describe('CORS, admin endpoints and the request log', () => {
     expect(kms.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it('serves many delayed calls at once without a listener-leak warning', async () => {
+    const busy = await startEmulator({ faults: [{ kind: 'delay', ms: 100 }] });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          fetch(`${busy.url}/?Action=ListKeys`).then((response) => response.status),
+        ),
+      );
+      expect(new Set(statuses)).toEqual(new Set([400]));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+      await busy.close();
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('keeps the recent log bounded', async () => {
     const small = await startEmulator({ requestLogSize: 3 });
     try {
