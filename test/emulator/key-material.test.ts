@@ -64,7 +64,8 @@ function expectEmulatorError(run: () => unknown, reason: EmulatorCryptoError['re
 }
 
 function opensslOk(args: readonly string[], input?: Uint8Array): { ok: boolean; out: Uint8Array } {
-  const result = spawnSync('openssl', args, { input, encoding: 'buffer' });
+  // spawnSync blocks the worker, so vitest's own timeout could never end a hung openssl.
+  const result = spawnSync('openssl', args, { input, encoding: 'buffer', timeout: 30_000 });
   if (result.error !== undefined) throw result.error;
   return { ok: result.status === 0, out: new Uint8Array(result.stdout) };
 }

@@ -45,7 +45,8 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** OpenSSL's verdict; exit status 1 with "failure" in the output is a clean "no". */
 function opensslVerifies(args: readonly string[]): boolean {
-  const result = spawnSync('openssl', args, { encoding: 'utf8' });
+  // spawnSync blocks the worker, so vitest's own timeout could never end a hung openssl.
+  const result = spawnSync('openssl', args, { encoding: 'utf8', timeout: 30_000 });
   if (result.error !== undefined) throw result.error;
   const output = `${result.stdout}${result.stderr}`;
   if (result.status === 0 && /Signature Verified Successfully/.test(output)) return true;
