@@ -1,9 +1,10 @@
 /**
- * The emulator's private-key operations, judged by code we did not write: every signature it makes
- * must verify with the OpenSSL CLI (and with node:crypto where node:crypto can verify the scheme)
- * and with our verify() in message mode; every ciphertext made by node:crypto, OpenSSL or our
- * encrypt() must decrypt; tampering must be refused with a typed error. Without `openssl` the
- * OpenSSL part is skipped loudly.
+ * The emulator's keys and private-key operations (key-material.ts, signing.ts and decryption.ts,
+ * in one file so the five key pairs are generated once), judged by code we did not write: every
+ * signature it makes must verify with the OpenSSL CLI (and with node:crypto where node:crypto can
+ * verify the scheme) and with our verify() in message mode; every ciphertext made by node:crypto,
+ * OpenSSL or our encrypt() must decrypt; tampering must be refused with a typed error. Without
+ * `openssl` the OpenSSL part is skipped loudly.
  */
 
 import { spawnSync } from 'node:child_process';
