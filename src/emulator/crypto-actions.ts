@@ -3,8 +3,8 @@
  * KMS's order: the key (Forbidden.KeyNotFound / Forbidden.AliasNotFound), the version
  * (Forbidden.KeyVersionNotFound), the key state (Rejected.Disabled, 409), the key usage (signing with
  * an ENCRYPT/DECRYPT key and the reverse: UnsupportedOperation), then the algorithm for the key spec
- * and the data (InvalidParameter). The private-key work is signing.ts's and decryption.ts's; its refusals become
- * InvalidParameter naming the parameter at fault.
+ * and the data (InvalidParameter). The private-key work is signing.ts's and decryption.ts's; their
+ * refusals become InvalidParameter naming the parameter at fault.
  */
 
 import { bytesToBase64 } from '../internal/base64.js';
