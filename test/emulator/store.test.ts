@@ -188,14 +188,18 @@ describe('the state file', () => {
     }
   });
 
-  it('starts empty when the file does not exist yet, and writes it on the first change', async () => {
+  it('starts empty when the file does not exist yet, writes it at once and after each change', async () => {
     const statePath = join(directory, 'fresh.json');
     const emulator = await startEmulator({ statePath });
-    expect(emulator.store.keys()).toEqual([]);
-    emulator.store.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
-    await emulator.flush();
-    expect(JSON.parse(readFileSync(statePath, 'utf8')).keys).toHaveLength(1);
-    await emulator.close();
+    try {
+      expect(emulator.store.keys()).toEqual([]);
+      expect(JSON.parse(readFileSync(statePath, 'utf8')).keys).toEqual([]);
+      emulator.store.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
+      await emulator.flush();
+      expect(JSON.parse(readFileSync(statePath, 'utf8')).keys).toHaveLength(1);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('refuses to start with a state path it cannot write', async () => {
@@ -321,7 +325,10 @@ describe('the state file', () => {
     const statePath = join(directory, 'good.json');
     writeFileSync(statePath, JSON.stringify(good()));
     const emulator = await startEmulator({ statePath });
-    expect(emulator.store.key('alias/a').keyId).toBe('key-aaaaaaaaaaaaaaaaaaaaaaaa');
-    await emulator.close();
+    try {
+      expect(emulator.store.key('alias/a').keyId).toBe('key-aaaaaaaaaaaaaaaaaaaaaaaa');
+    } finally {
+      await emulator.close();
+    }
   });
 });
