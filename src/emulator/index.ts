@@ -128,21 +128,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const credentials = checkCredentials(options.credentials ?? [DEMO_CREDENTIALS]);
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  let writer: StateWriter | undefined;
   const store = new EmulatorStore({
     now,
     ...(options.regionId === undefined ? {} : { regionId: options.regionId }),
     ...(options.accountId === undefined ? {} : { accountId: options.accountId }),
+    onChange: () => void writer?.schedule(),
   });
-  let writer: StateWriter | undefined;
   if (options.statePath !== undefined) {
     await loadStateFile(store, options.statePath);
-    const stateWriter = new StateWriter(store, options.statePath);
+    writer = new StateWriter(store, options.statePath);
     // Written once now, so a path that cannot be written fails the start rather than every change
     // after it, unnoticed until close().
-    void stateWriter.schedule();
-    await stateWriter.flush();
-    store.onChange = () => void stateWriter.schedule();
-    writer = stateWriter;
+    void writer.schedule();
+    await writer.flush();
   }
   const faults = new FaultInjector(random);
   faults.set(options.faults ?? []);

@@ -7,7 +7,8 @@
  * `acs:kms:REGION:ACCOUNT:key/KEYID`, dates are ISO 8601 UTC to the second.
  *
  * Every method throws the KmsApiError KMS would answer, so the HTTP layer and programmatic callers
- * see the same codes. `onChange` fires after every mutation (the server persists state there).
+ * see the same codes. The `onChange` option fires after every mutation (the server persists state
+ * there).
  */
 
 import { Identifiers } from './identifiers.js';
@@ -71,6 +72,12 @@ export interface StoreOptions {
   readonly now?: () => number;
   /** Uniform in [0, 1); identifiers come from it when given (tests), otherwise from the CSPRNG. */
   readonly random?: () => number;
+  /**
+   * Called after every change; the emulator writes its state file from here. Fixed at construction:
+   * a settable property on the store that startEmulator hands out could be replaced by a caller,
+   * silently ending persistence.
+   */
+  readonly onChange?: () => void;
 }
 
 /** What a key is restored from (the state file). */
@@ -116,8 +123,7 @@ export function checkAliasName(aliasName: string): void {
 export class EmulatorStore {
   readonly regionId: string;
   readonly accountId: string;
-  /** Called after every change; the server writes the state file from here. */
-  onChange: (() => void) | undefined;
+  readonly #onChange: (() => void) | undefined;
   readonly #now: () => number;
   readonly #identifiers: Identifiers;
   readonly #keys = new Map<string, MutableKey>();
@@ -128,10 +134,11 @@ export class EmulatorStore {
     this.accountId = options.accountId ?? '1234567890123456';
     this.#now = options.now ?? Date.now;
     this.#identifiers = new Identifiers(options.random);
+    this.#onChange = options.onChange;
   }
 
   #changed(): void {
-    this.onChange?.();
+    this.#onChange?.();
   }
 
   keyArn(keyId: string): string {

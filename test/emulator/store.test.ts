@@ -135,10 +135,9 @@ describe('EmulatorStore rules', () => {
     );
   });
 
-  it('reports changes through onChange', () => {
+  it('reports changes through its onChange option', () => {
     const changes: string[] = [];
-    const watched = new EmulatorStore();
-    watched.onChange = () => changes.push('change');
+    const watched = new EmulatorStore({ onChange: () => changes.push('change') });
     const created = watched.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' });
     watched.disableKey(created.keyId);
     watched.disableKey(created.keyId); // already disabled: no change
