@@ -53,9 +53,18 @@ function credentialsFrom(ids: readonly string[], secrets: readonly string[]): re
   });
 }
 
-/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+/**
+ * The stderr warning for a host other machines may reach (anything but 127.0.0.0/8, ::1 and
+ * localhost): anyone who can reach the port can reconfigure faults and, with the published demo
+ * pair, use every key. Undefined on loopback, where that is the point.
+ */
+export function exposureWarning(host: string, demoPair: boolean): string | undefined {
+  if (host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))
+    return undefined;
+  return (
+    `kms-verify emulator: warning: ${host} is not a loopback address: the admin endpoints are unauthenticated` +
+    `${demoPair ? ' and the demo AccessKey secret is public' : ''}, so anyone who can reach this port can use them\n`
+  );
 }
 
 /** `stopped` resolves with the signal's name when the process is asked to stop; `release` unhooks. */
@@ -136,14 +145,8 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       `AccessKey ${credentials.map((pair) => pair.accessKeyId).join(', ')}${demo ? ` (demo pair, secret ${DEMO_CREDENTIALS.accessKeySecret})` : ''}; ` +
       `admin endpoints under ${emulator.url}/__emulator/\n`,
   );
-  // Anyone who can reach the port can reconfigure faults, and with the published demo pair also
-  // use every key; fine on loopback, worth a word anywhere else.
-  if (!isLoopback(emulator.host)) {
-    io.stderr(
-      `kms-verify emulator: warning: ${emulator.host} is not a loopback address: the admin endpoints are unauthenticated` +
-        `${demo ? ' and the demo AccessKey secret is public' : ''}, so anyone who can reach this port can use them\n`,
-    );
-  }
+  const warning = exposureWarning(emulator.host, demo);
+  if (warning !== undefined) io.stderr(warning);
   const signal = await stopped;
   try {
     await emulator.close();
