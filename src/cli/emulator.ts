@@ -16,7 +16,7 @@ import {
 } from '../emulator/index.js';
 import { type CliIo, EXIT, InputError, UsageError } from './io.js';
 
-export const EMULATOR_USAGE = `kms-verify emulator [--host 127.0.0.1] [--port N] [--access-key-id ID --access-key-secret SECRET ...] [--state FILE] [--cors] [--fault KIND=VALUE ...] [--log]`;
+export const EMULATOR_USAGE = `kms-verify emulator [--host 127.0.0.1] [--port N] [--access-key-id ID --access-key-secret SECRET ...] [--state FILE] [--cors | --cors-origin ORIGIN ...] [--fault KIND=VALUE ...] [--log]`;
 
 const FAULT_KINDS = new Set(['throttling', 'unavailable', 'malformed', 'delay']);
 
@@ -95,6 +95,7 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       'access-key-secret': { type: 'string', multiple: true },
       state: { type: 'string' },
       cors: { type: 'boolean' },
+      'cors-origin': { type: 'string', multiple: true },
       fault: { type: 'string', multiple: true },
       log: { type: 'boolean' },
     },
@@ -107,6 +108,9 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
   }
   const credentials = credentialsFrom(values['access-key-id'] ?? [], values['access-key-secret'] ?? []);
   const faults = (values.fault ?? []).map(parseFault);
+  const origins = values['cors-origin'] ?? [];
+  if (values.cors === true && origins.length > 0)
+    throw new UsageError('--cors allows every origin; give either it or --cors-origin, not both');
   // Hooked before the server starts, so a signal during start-up still ends the command cleanly.
   const { stopped, release } = stopSignals();
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
@@ -116,7 +120,7 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
       port: Number(portText),
       credentials,
       faults,
-      cors: values.cors === true,
+      cors: origins.length > 0 ? origins : values.cors === true,
       ...(values.log === true
         ? {
             onRequest: (entry: LoggedRequest) =>
@@ -131,6 +135,9 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
     release();
     const code = (error as { code?: unknown }).code;
     if (error instanceof StateFileError) throw new InputError(error.message, { cause: error });
+    // startEmulator refuses impossible options with a TypeError; from the command line that is usage.
+    if (error instanceof TypeError && error.message.startsWith('startEmulator: '))
+      throw new UsageError(error.message.slice('startEmulator: '.length));
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
       throw new InputError(`cannot listen on ${values.host ?? '127.0.0.1'}:${portText}: ${code}`, {
         cause: error,

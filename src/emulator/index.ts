@@ -56,8 +56,12 @@ export interface EmulatorOptions {
    * fails the start with StateFileError), then rewritten atomically after each change.
    */
   readonly statePath?: string;
-  /** Access-Control-* headers and OPTIONS preflight, for browser code. */
-  readonly cors?: boolean;
+  /**
+   * Access-Control-* headers and OPTIONS preflights, for browser code: `true` for pages from any
+   * origin, or the exact origins allowed (`['http://localhost:5173']`), which is safer, since the
+   * demo credentials are published and any page the developer visits could otherwise call the API.
+   */
+  readonly cors?: boolean | readonly string[];
   /** Milliseconds since the epoch; the clock for the signature window and creation dates. */
   readonly now?: () => number;
   /** Uniform in [0, 1): what fraction faults draw from (identifiers always come from the CSPRNG). */
@@ -114,6 +118,27 @@ function checkCredentials(credentials: readonly EmulatorCredentials[]): readonly
   return credentials;
 }
 
+function corsOption(cors: EmulatorOptions['cors']): boolean | ReadonlySet<string> {
+  if (cors === undefined || cors === false) return false;
+  if (cors === true) return true;
+  if (!Array.isArray(cors) || cors.length === 0)
+    throw new TypeError('startEmulator: cors must be a boolean or a non-empty array of origins');
+  for (const origin of cors) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // An origin is scheme://host[:port] exactly as a browser sends it: no path, no trailing slash.
+    if (parsed === undefined || parsed.origin !== origin)
+      throw new TypeError(
+        `startEmulator: ${JSON.stringify(origin)} is not an origin like http://localhost:5173`,
+      );
+  }
+  return new Set(cors);
+}
+
 function json(status: number, value: unknown): ServerAnswer {
   return { status, contentType: JSON_CONTENT_TYPE, text: JSON.stringify(value) };
 }
@@ -125,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const port = options.port ?? 0;
   if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65_535))
     throw new RangeError(`startEmulator: port must be an integer from 0 to 65535, got ${port}`);
+  const cors = corsOption(options.cors);
   const credentials = checkCredentials(options.credentials ?? [DEMO_CREDENTIALS]);
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -164,7 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   const shell = await startHttpShell(
-    { host, port, cors: options.cors === true },
+    { host, port, cors },
     {
       kms: (request) => handleKmsRequest(request, { store, authenticator, faults, log, sleep }),
       async admin(method, path, body) {

@@ -1,9 +1,10 @@
 /**
  * The HTTP shell around the emulator: bounded request bodies (1 MiB; a larger one is refused with
  * 413 before it is read), header and request timeouts so a stalled client cannot hold a socket
- * forever, optional CORS for browser code (the Fetch standard's preflight: `*` does not cover the
- * Authorization header, so requested headers are echoed; Private Network Access is granted when
- * asked; never for the admin endpoints), the admin endpoints under `/__emulator/`, and a close
+ * forever, optional CORS for browser code (every origin, or only those listed, echoed back with
+ * `Vary: Origin`; the Fetch standard's preflight: `*` does not cover the Authorization header, so
+ * requested headers are echoed; Private Network Access is granted when asked; never for the admin
+ * endpoints), the admin endpoints under `/__emulator/`, and a close
  * that stops accepting, cancels injected delays, finishes in-flight calls and only then resolves.
  */
 
@@ -36,7 +37,8 @@ export interface ServerHooks {
 export interface HttpShellOptions {
   readonly host: string;
   readonly port: number;
-  readonly cors: boolean;
+  /** Off, every origin (`true`), or only these origins (`https://app.example:8443`, exact match). */
+  readonly cors: boolean | ReadonlySet<string>;
 }
 
 export interface HttpShell {
@@ -83,7 +85,18 @@ function readBody(request: IncomingMessage, closing: AbortSignal): Promise<Uint8
   });
 }
 
-function corsHeaders(request: IncomingMessage): Record<string, string> {
+/** The CORS grant for this request, or undefined when its origin is not allowed. */
+function corsHeaders(
+  request: IncomingMessage,
+  allowed: true | ReadonlySet<string>,
+): Record<string, string> | undefined {
+  let allowOrigin: Record<string, string> = { 'access-control-allow-origin': '*' };
+  if (allowed !== true) {
+    const origin = request.headers.origin;
+    // No grant, not an error: the browser then refuses the page's call, which is the point.
+    if (origin === undefined || !allowed.has(origin)) return undefined;
+    allowOrigin = { 'access-control-allow-origin': origin, vary: 'Origin' };
+  }
   const requested = request.headers['access-control-request-headers'];
   // Chromium's Private Network Access asks before a page from elsewhere may call a loopback server.
   const privateNetwork =
@@ -92,7 +105,7 @@ function corsHeaders(request: IncomingMessage): Record<string, string> {
       : {};
   return {
     ...privateNetwork,
-    'access-control-allow-origin': '*',
+    ...allowOrigin,
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers':
       typeof requested === 'string' && requested !== '' ? requested : 'authorization, content-type, x-acs-*',
@@ -113,7 +126,8 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
     const admin = target.startsWith(ADMIN_PREFIX);
     // The admin endpoints never get CORS grants: a page the developer happens to visit must not be
     // able to read the request log or change the faults of their emulator.
-    const extra = options.cors && !admin ? corsHeaders(request) : {};
+    const grant = options.cors === false || admin ? undefined : corsHeaders(request, options.cors);
+    const extra = grant ?? {};
     const send = (answer: ServerAnswer, close = false) => {
       if (response.destroyed) return;
       response.writeHead(answer.status, {
@@ -125,8 +139,9 @@ export async function startHttpShell(options: HttpShellOptions, hooks: ServerHoo
       response.end(answer.text);
     };
     const method = request.method ?? 'GET';
-    if (method === 'OPTIONS' && options.cors && !admin) {
-      response.writeHead(204, extra).end();
+    if (method === 'OPTIONS' && options.cors !== false && !admin) {
+      // A preflight from an origin not on the list gets no grant, so the browser stops there.
+      response.writeHead(grant === undefined ? 403 : 204, extra).end();
       return;
     }
     let body: Uint8Array;

@@ -159,6 +159,8 @@ describe('kms-verify emulator', () => {
     [['--fault', 'fire=1'], /--fault "fire=1"/],
     [['--fault', 'throttling=2'], /fraction of calls/],
     [['--bogus'], /Unknown option/],
+    [['--cors', '--cors-origin', 'http://localhost:5173'], /either it or --cors-origin/],
+    [['--cors-origin', 'http://localhost:5173/app'], /is not an origin like/],
   ])('refuses %j with exit 2 and the usage', async (args, message) => {
     const run = await runCommand(['emulator', ...args]);
     expect(run.code).toBe(2);

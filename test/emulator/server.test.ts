@@ -49,6 +49,47 @@ describe('CORS, admin endpoints and the request log', () => {
     expect(privateNetwork.headers.get('access-control-allow-private-network')).toBe('true');
   });
 
+  it('with a list of origins, grants only those, echoing the origin with Vary', async () => {
+    const listed = await startEmulator({ cors: ['http://localhost:5173', 'https://app.example:8443'] });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${listed.url}/`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+      for (const origin of ['http://localhost:5173', 'https://app.example:8443']) {
+        const granted = await preflight(origin);
+        expect(granted.status).toBe(204);
+        expect(granted.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(granted.headers.get('vary')).toBe('Origin');
+      }
+      for (const origin of ['https://evil.example', 'http://localhost:5174', 'null']) {
+        const refused = await preflight(origin);
+        expect(refused.status).toBe(403);
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      }
+      const call = await fetch(`${listed.url}/?Action=ListKeys`, {
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(call.headers.get('access-control-allow-origin')).toBeNull();
+      const noOrigin = await fetch(`${listed.url}/?Action=ListKeys`);
+      expect(noOrigin.headers.get('access-control-allow-origin')).toBeNull();
+      const allowed = await fetch(`${listed.url}/?Action=ListKeys`, {
+        headers: { origin: 'http://localhost:5173' },
+      });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    } finally {
+      await listed.close();
+    }
+  });
+
+  it.each([[[]], [['localhost:5173']], [['http://localhost:5173/']], [['*']], ['http://localhost:5173']])(
+    'refuses cors %j: origins are exact scheme://host[:port]',
+    async (cors) => {
+      await expect(startEmulator({ cors: cors as never })).rejects.toThrow(TypeError);
+    },
+  );
+
   it('sets and clears faults over HTTP and reports counts', async () => {
     const put = await send(`${emulator.url}/__emulator/faults`, {
       method: 'PUT',
