@@ -26,6 +26,7 @@ import {
 import { emsaPssEncode, signDigest, verifyDigest } from '../../src/emulator/signing.js';
 import { DEFAULT_SM2_USER_ID, encrypt, parsePublicKey, verify } from '../../src/node/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
+import { sm2MessageOptions } from '../helpers/openssl-sm2.js';
 import { findOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';
 
 const SPECS: readonly EmulatorKeySpec[] = ['RSA_2048', 'RSA_3072', 'EC_P256', 'EC_P256K', 'EC_SM2'];
@@ -86,7 +87,7 @@ function opensslVerifies(
   writeFileSync(signatureFile, signature);
   const options =
     algorithm === 'SM2DSA'
-      ? ['-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${new TextDecoder().decode(DEFAULT_SM2_USER_ID)}`]
+      ? sm2MessageOptions()
       : algorithm === 'RSA_PSS_SHA_256'
         ? [
             '-rawin',

@@ -20,6 +20,7 @@ import {
 import { DEFAULT_SM2_USER_ID, encrypt, parsePublicKey, verify } from '../../src/index.js';
 import { encrypt as nodeEncrypt, verify as nodeVerify } from '../../src/node/index.js';
 import { sm2Digest, sm2Z } from '../../src/sm/sm2.js';
+import { sm2MessageOptions } from '../helpers/openssl-sm2.js';
 import { findOpenssl, runOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';
 import { type OfficialClient, openApiClient, succeed } from './official-sdk.js';
 
@@ -69,11 +70,7 @@ function opensslVerify(
     return opensslVerifies([
       'pkeyutl',
       '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      `distid:${Buffer.from(DEFAULT_SM2_USER_ID).toString('latin1')}`,
+      ...sm2MessageOptions(),
       '-pubin',
       '-inkey',
       publicKeyFile,

@@ -14,6 +14,15 @@ import { join } from 'node:path';
 export const KMS_SM2_USER_ID = '1234567812345678';
 
 /**
+ * The `openssl pkeyutl` options that make it hash SM3(Z || M) itself with `userId` in Z, for
+ * `-sign` and `-verify` alike. OpenSSL takes the ID as text: bytes are passed as Latin-1.
+ */
+export function sm2MessageOptions(userId: string | Uint8Array = KMS_SM2_USER_ID): string[] {
+  const text = typeof userId === 'string' ? userId : Buffer.from(userId).toString('latin1');
+  return ['-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${text}`];
+}
+
+/**
  * Signs `message` (OpenSSL hashes SM3(Z || M) itself) with the private key in the PEM file at
  * `privateKey.path`, or in `privateKey.pem`, under `userId`. Throws with OpenSSL's stderr on failure.
  */
@@ -33,7 +42,7 @@ export function opensslSm2Sign(
     }
     const result = spawnSync(
       'openssl',
-      ['pkeyutl', '-sign', '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${userId}`, '-inkey', keyPath],
+      ['pkeyutl', '-sign', ...sm2MessageOptions(userId), '-inkey', keyPath],
       { input: message, encoding: 'buffer' },
     );
     if (result.error !== undefined) throw result.error;

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SM2_USER_ID, type VerifyOptions, verify } from '../../src/index.js';
 import { SM2 } from '../../src/keys/curves.js';
 import { verify as nodeVerify } from '../../src/node/index.js';
-import { opensslSm2Sign } from '../helpers/openssl-sm2.js';
+import { opensslSm2Sign, sm2MessageOptions } from '../helpers/openssl-sm2.js';
 import { findOpenssl, warnOpensslMissing } from '../helpers/openssl-text.js';
 import {
   KEY_VECTORS_DIR,
@@ -265,15 +265,10 @@ function opensslVerifyMessage(
   writeFileSync(signatureFile, signature);
   const publicKey = `${KEY_VECTORS_DIR}${signer.keySpec}/public.pem`;
   if (signer.algorithm === 'SM2DSA') {
-    const distid = Buffer.from(signer.userId ?? DEFAULT_SM2_USER_ID).toString('latin1');
     return opensslVerdict([
       'pkeyutl',
       '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      `distid:${distid}`,
+      ...sm2MessageOptions(signer.userId),
       '-pubin',
       '-inkey',
       publicKey,
